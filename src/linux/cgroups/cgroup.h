@@ -1,0 +1,37 @@
+/* The cgroupfs driver: one interface over v1, v2 and hybrid layouts. */
+#ifndef HUSK_LINUX_CGROUP_H
+#define HUSK_LINUX_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "oci/config.h"
+#include "util/error.h"
+
+struct husk_cgroup;
+
+/* Create the container's cgroup(s) from linux.cgroupsPath (absolute,
+ * relative, or absent: a default under a "husk" parent using `id`) and
+ * apply linux.resources. Nothing is left behind on failure. */
+int husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_cgroup **out,
+                        husk_error_t *err);
+/* Move pid into every hierarchy of the cgroup. */
+int husk_cgroup_enter (struct husk_cgroup *cg, pid_t pid, husk_error_t *err);
+/* Persist/restore the resolved paths (stored in the state file). */
+json_object *husk_cgroup_to_json (const struct husk_cgroup *cg);
+int husk_cgroup_from_json (json_object *o, struct husk_cgroup **out, husk_error_t *err);
+/* Kill every process inside (cgroup.kill on v2, freeze+kill+thaw on v1),
+ * then remove the directories. Idempotent. */
+int husk_cgroup_destroy (struct husk_cgroup *cg, husk_error_t *err);
+int husk_cgroup_kill_all (struct husk_cgroup *cg, int sig, husk_error_t *err);
+int husk_cgroup_freeze (struct husk_cgroup *cg, bool frozen, husk_error_t *err);
+int husk_cgroup_is_frozen (struct husk_cgroup *cg, bool *frozen, husk_error_t *err);
+int husk_cgroup_pids (struct husk_cgroup *cg, pid_t **pids, size_t *n, husk_error_t *err);
+int husk_cgroup_update (struct husk_cgroup *cg, json_object *resources, husk_error_t *err);
+/* runc's events "stats" object. */
+int husk_cgroup_stats (struct husk_cgroup *cg, json_object **out, husk_error_t *err);
+void husk_cgroup_free (struct husk_cgroup *cg);
+
+#endif

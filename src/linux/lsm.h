@@ -1,0 +1,14 @@
+/* AppArmor / SELinux labels, written through /proc/thread-self/attr. */
+#ifndef HUSK_LINUX_LSM_H
+#define HUSK_LINUX_LSM_H
+
+#include "oci/config.h"
+#include "util/error.h"
+
+/* Before start: a clear error when a profile/label is asked for and the
+ * machine has no such LSM enabled. */
+int husk_lsm_check (const struct husk_config *cfg, const struct husk_process *p, husk_error_t *err);
+/* Right before exec: set the exec label. */
+int husk_lsm_apply (const struct husk_process *p, husk_error_t *err);
+
+#endif
