@@ -231,17 +231,17 @@ husk_mkdir_p (const char *path, mode_t mode, husk_error_t *err)
 }
 
 static int
-rm_rf_at (int dirfd, const char *name, dev_t dev, husk_error_t *err)
+rm_rf_at (int parent, const char *name, dev_t dev, husk_error_t *err)
 {
   struct stat st;
   int fd;
   DIR *d;
   struct dirent *de;
-  if (unlinkat (dirfd, name, 0) == 0 || errno == ENOENT)
+  if (unlinkat (parent, name, 0) == 0 || errno == ENOENT)
     return 0;
   if (errno != EISDIR && errno != EPERM)
     return husk_error (err, errno, "remove `%s`", name);
-  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return husk_error (err, errno, "open `%s`", name);
   if (fstat (fd, &st) < 0 || st.st_dev != dev)
@@ -266,7 +266,7 @@ rm_rf_at (int dirfd, const char *name, dev_t dev, husk_error_t *err)
         }
     }
   closedir (d);
-  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+  if (unlinkat (parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return husk_error (err, errno, "rmdir `%s`", name);
   return 0;
 }
