@@ -1,0 +1,48 @@
+/* A container on disk: <root>/<id>/state.json plus the exec fifo, guarded
+ * by a lock file so commands on one id are serialized. */
+#ifndef HUSK_CONTAINER_H
+#define HUSK_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "util/error.h"
+
+#define HUSK_DEFAULT_ROOT "/run/husk"
+
+enum husk_status { HUSK_STATUS_CREATING, HUSK_STATUS_CREATED, HUSK_STATUS_RUNNING,
+                   HUSK_STATUS_PAUSED, HUSK_STATUS_STOPPED };
+
+struct husk_container {
+  char *root;          /* --root */
+  char *id;
+  char *dir;           /* <root>/<id> */
+  int lock_fd;         /* held while the command runs, -1 if not locked */
+  json_object *state;  /* the parsed state.json (owns the strings below) */
+  pid_t pid;           /* init pid, 0 if none */
+  unsigned long long pid_start; /* start time of pid, to detect reuse */
+  const char *bundle;
+  const char *rootfs;
+  const char *created; /* RFC 3339 */
+  json_object *annotations;
+  json_object *cgroup; /* serialized struct husk_cgroup, may be NULL */
+  bool in_userns;
+};
+
+/* Valid ids: non-empty, no '/', not "." or "..", only [A-Za-z0-9_+.-]. */
+int husk_id_validate (const char *id, husk_error_t *err);
+/* Load an existing container and lock it (exclusive). "container `x` does
+ * not exist" when missing. */
+int husk_container_load (const char *root, const char *id, struct husk_container **out, husk_error_t *err);
+void husk_container_free (struct husk_container *c);
+/* Current status (checks the pid, its start time, the fifo, the freezer). */
+enum husk_status husk_container_status (struct husk_container *c);
+const char *husk_status_name (enum husk_status s);
+/* The OCI state JSON (as `husk state` prints it). Caller puts it. */
+json_object *husk_container_state_json (struct husk_container *c);
+/* Whether the init is still alive (not a zombie, same start time). */
+bool husk_container_alive (struct husk_container *c);
+
+#endif
