@@ -97,17 +97,24 @@ def pid_alive(pid):
 
 
 def procs_in_bundle(bundle_path):
-    """Pids whose root directory is inside the bundle (container processes)."""
+    """Pids whose root directory is the bundle's rootfs (container processes).
+
+    /proc/PID/root of a pivoted process reads as "/", so compare what it
+    points at (device and inode) with the rootfs directory."""
     found = []
-    real = os.path.realpath(bundle_path)
+    try:
+        st = os.stat(os.path.join(bundle_path, "rootfs"))
+    except OSError:
+        return found
+    want = (st.st_dev, st.st_ino)
     for p in os.listdir("/proc"):
         if not p.isdigit():
             continue
         try:
-            root = os.readlink(f"/proc/{p}/root")
+            r = os.stat(f"/proc/{p}/root")
         except OSError:
             continue
-        if root == real or root.startswith(real + "/"):
+        if (r.st_dev, r.st_ino) == want:
             found.append(int(p))
     return found
 
