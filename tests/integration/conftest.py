@@ -160,7 +160,10 @@ def make_bundle(tmp_path):
     made = []
 
     def factory(args=None, config=None):
-        path = tempfile.mkdtemp(prefix="bundle-", dir=str(tmp_path))
+        # Not under tmp_path: pytest makes that 0700, and a container whose
+        # root is a mapped uid (user namespace) must be able to reach its rootfs.
+        path = tempfile.mkdtemp(prefix="husk-test-bundle-")
+        os.chmod(path, 0o711)
         shutil.copytree(src, os.path.join(path, "rootfs"), symlinks=True)
         b = Bundle(path, copy.deepcopy(config) if config else default_config(args))
         made.append(b)
