@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
 
 #include "linux/caps.h"
 #include "linux/cgroups/cgroup.h"
@@ -19,6 +20,9 @@
 W int husk_rootfs_prepare (const struct husk_config *c, const struct husk_rootfs_opts *o, husk_error_t *e) { return 0; }
 W int husk_rootfs_pivot (const struct husk_config *c, const struct husk_rootfs_opts *o, husk_error_t *e)
 {
+  char pp[4096];
+  snprintf (pp, sizeof pp, "%s/proc", o->rootfs);
+  mount ("proc", pp, "proc", 0, NULL);
   if (chroot (o->rootfs) < 0 || chdir ("/") < 0)
     return husk_error (e, errno, "chroot");
   return 0;
