@@ -27,7 +27,8 @@ step() { printf '\n=== %s\n' "$*"; }
 run_pytest() {
   local name=$1; shift
   local log=$logdir/$name.log rc
-  $PY -m pytest -p no:cacheprovider -q -rs "$@" ${PYTEST_ARGS:-} </dev/null 2>&1 | tee "$log"
+  # A hung test must not hang CI: 15 minutes per pytest run at most.
+  timeout -k 30 900 $PY -m pytest -p no:cacheprovider -q -rs "$@" ${PYTEST_ARGS:-} </dev/null 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   note "$name" "$(grep -E '(passed|failed|skipped|error|no tests ran)' "$log" | tail -1)"
   if [ "$rc" != 0 ] && [ "$rc" != 5 ]; then failed+=("$name (pytest exit $rc)"); fi
