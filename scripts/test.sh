@@ -28,7 +28,7 @@ run_pytest() {
   local name=$1; shift
   local log=$logdir/$name.log rc
   # A hung test must not hang CI: 15 minutes per pytest run at most.
-  timeout -k 30 900 $PY -m pytest -p no:cacheprovider -q -rs "$@" ${PYTEST_ARGS:-} </dev/null 2>&1 | tee "$log"
+  timeout -k 30 900 $PY -m pytest -p no:cacheprovider -q -rs --tb=short "$@" ${PYTEST_ARGS:-} </dev/null 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   note "$name" "$(grep -E '(passed|failed|skipped|error|no tests ran)' "$log" | tail -1)"
   if [ "$rc" != 0 ] && [ "$rc" != 5 ]; then failed+=("$name (pytest exit $rc)"); fi
@@ -41,8 +41,8 @@ run_make_check() {
   rc=${PIPESTATUS[0]}
   local passed fails skipped
   passed=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
-  fails=$(grep -cE '^\[  FAILED  \] [^0-9]' "$log")
-  skipped=$(grep -cE '^\[  SKIPPED \]' "$log")
+  fails=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
+  skipped=$(grep -E '^\[  SKIPPED \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
   note "$name" "$passed passed, $fails failed, $skipped skipped"
   [ "$rc" = 0 ] || failed+=("$name (make check exit $rc)")
 }
