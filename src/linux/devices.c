@@ -72,7 +72,7 @@ make_device (int rootfd, const struct husk_device *d, bool bind, husk_error_t *e
   if (bind && type != S_IFIFO)
     return bind_device (rootfd, d, err);
   base = strdup (basename (copy));
-  parent = husk_mkdir_p_in_root (rootfd, dirname (copy), 0755, err);
+  parent = husk_rootfs_mkdir_p (rootfd, dirname (copy), 0755, err);
   if (parent < 0 || base == NULL)
     return parent < 0 ? -1 : husk_error (err, ENOMEM, "device");
   /* An existing node is replaced, so its type and numbers are ours. */
@@ -142,7 +142,7 @@ husk_rootfs_setup_dev (struct husk_rootfs_ctx *ctx, husk_error_t *err)
   for (i = 0; i < cfg->n_devices; i++)
     if (make_device (ctx->rootfd, &cfg->devices[i], bind, err) < 0)
       return husk_error_prefix (err, "linux.devices[%zu]", i);
-  devfd = husk_mkdir_p_in_root (ctx->rootfd, "/dev", 0755, err);
+  devfd = husk_rootfs_mkdir_p (ctx->rootfd, "/dev", 0755, err);
   if (devfd < 0 || make_links (devfd, err) < 0)
     return husk_error_prefix (err, "/dev links");
   return 0;

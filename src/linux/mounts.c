@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -34,6 +35,84 @@ husk_rootfs_openat (int rootfd, const char *path, int flags, mode_t mode)
   return fd;
 }
 
+/* A missing component that is a dangling symlink: create what it points
+ * to, resolved the way RESOLVE_IN_ROOT would (absolute from the root,
+ * ".." stopping at the root). */
+static int mkdir_p_depth (int rootfd, const char *path, mode_t mode, int depth, husk_error_t *err);
+
+static int
+mkdir_link_target (int rootfd, int dirfd, const char *dir, const char *name, mode_t mode, int depth,
+                   husk_error_t *err)
+{
+  char target[PATH_MAX];
+  cleanup_free char *full = NULL;
+  int fd;
+  ssize_t n = readlinkat (dirfd, name, target, sizeof target - 1);
+  if (n < 0)
+    return husk_error (err, errno, "mkdir `%s/%s` inside the rootfs", dir, name);
+  target[n] = '\0';
+  if (depth >= 40)
+    return husk_error (err, ELOOP, "mkdir `%s/%s` inside the rootfs", dir, name);
+  if (target[0] == '/')
+    full = strdup (target);
+  else if (asprintf (&full, "%s/%s", dir, target) < 0)
+    full = NULL;
+  if (full == NULL)
+    return husk_error (err, ENOMEM, "mkdir");
+  fd = mkdir_p_depth (rootfd, full, mode, depth + 1, err);
+  if (fd < 0)
+    return -1;
+  close (fd);
+  return 0;
+}
+
+static int
+mkdir_p_depth (int rootfd, const char *path, mode_t mode, int depth, husk_error_t *err)
+{
+  cleanup_free char *copy = strdup (path);
+  cleanup_free char *prefix = calloc (1, strlen (path) + 2);
+  cleanup_close int cur = -1;
+  char *save = NULL, *tok;
+  if (copy == NULL || prefix == NULL)
+    return husk_error (err, ENOMEM, "mkdir `%s`", path);
+  cur = husk_rootfs_openat (rootfd, "/", O_PATH | O_DIRECTORY, 0);
+  if (cur < 0)
+    return husk_error (err, errno, "open the rootfs");
+  for (tok = strtok_r (copy, "/", &save); tok; tok = strtok_r (NULL, "/", &save))
+    {
+      size_t plen = strlen (prefix);
+      int next;
+      if (strcmp (tok, ".") == 0)
+        continue;
+      strcat (strcat (prefix, "/"), tok);
+      next = husk_rootfs_openat (rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+      if (next < 0 && errno == ENOENT)
+        {
+          if (mkdirat (cur, tok, mode) < 0 && errno != EEXIST)
+            return husk_error (err, errno, "mkdir `%s` inside the rootfs", prefix);
+          if (errno == EEXIST)
+            {
+              prefix[plen] = '\0';
+              if (mkdir_link_target (rootfd, cur, *prefix ? prefix : "/", tok, mode, depth, err) < 0)
+                return -1;
+              strcat (strcat (prefix, "/"), tok);
+            }
+          next = husk_rootfs_openat (rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+        }
+      if (next < 0)
+        return husk_error (err, errno, "open `%s` inside the rootfs", prefix);
+      close (cur);
+      cur = next;
+    }
+  return steal_fd (cur);
+}
+
+int
+husk_rootfs_mkdir_p (int rootfd, const char *path, mode_t mode, husk_error_t *err)
+{
+  return mkdir_p_depth (rootfd, path, mode, 0, err);
+}
+
 static int
 create_file_target (int rootfd, const char *dest, husk_error_t *err)
 {
@@ -42,7 +121,7 @@ create_file_target (int rootfd, const char *dest, husk_error_t *err)
   int fd;
   if (copy == NULL)
     return husk_error (err, ENOMEM, "create `%s`", dest);
-  parent = husk_mkdir_p_in_root (rootfd, dirname (copy), 0755, err);
+  parent = husk_rootfs_mkdir_p (rootfd, dirname (copy), 0755, err);
   if (parent < 0)
     return -1;
   /* O_CREAT follows a dangling symlink, but RESOLVE_IN_ROOT keeps even
@@ -63,7 +142,7 @@ husk_rootfs_target (int rootfd, const char *dest, bool file, husk_error_t *err)
     return husk_error (err, errno, "open `%s` inside the rootfs", dest);
   if (file)
     return create_file_target (rootfd, dest, err);
-  return husk_mkdir_p_in_root (rootfd, dest, 0755, err);
+  return husk_rootfs_mkdir_p (rootfd, dest, 0755, err);
 }
 
 /* MS_* bits to MOUNT_ATTR_* for the flags that are per-mount. */

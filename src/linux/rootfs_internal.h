@@ -29,6 +29,10 @@ struct husk_rootfs_ctx
  * for callers that handle ENOENT themselves. */
 int husk_rootfs_openat (int rootfd, const char *path, int flags, mode_t mode);
 
+/* mkdir -p inside the root; a dangling symlink on the way gets its
+ * target created (inside the root). Returns an O_PATH directory fd. */
+int husk_rootfs_mkdir_p (int rootfd, const char *path, mode_t mode, husk_error_t *err);
+
 /* Resolve `dest` inside the root, creating it when missing: a directory,
  * or an empty file when `file` (with its parent directories). Returns an
  * fd usable as a move_mount target. */
