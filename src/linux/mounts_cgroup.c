@@ -114,8 +114,9 @@ mount_hierarchy (struct cg_ctx *c, const char *mountpoint, const char *root, cha
   cleanup_free char *own = NULL, *src = NULL;
   struct husk_mount_flags f = *c->f;
   controllers_of (superopts);
-  if (mkdirat (c->dirfd, name, 0755) < 0 && errno != EEXIST)
-    return husk_error (err, errno, "mkdir `%s`", name);
+  /* The tmpfs is new: an existing entry is a hierarchy mounted twice. */
+  if (mkdirat (c->dirfd, name, 0755) < 0)
+    return errno == EEXIST ? 0 : husk_error (err, errno, "mkdir `%s`", name);
   target = openat (c->dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (target < 0)
     return husk_error (err, errno, "open `%s`", name);

@@ -77,18 +77,15 @@ path_under (const char *path, const char *mp)
 }
 
 /* pivot_root refuses a new root whose parent mount is shared, and a
- * shared parent would carry our bind to its peers: make it private. */
+ * shared parent would carry our bind to its peers: the mount our bind
+ * lands on (the one holding the rootfs, or the rootfs itself when it is a
+ * mount point) becomes private, as runc does. */
 static int
 make_parent_private (const char *root, husk_error_t *err)
 {
-  cleanup_free char *text = NULL, *parent = strdup (root), *best = NULL;
-  char *save = NULL, *line, *slash;
+  cleanup_free char *text = NULL, *best = NULL;
+  char *save = NULL, *line;
   bool shared = false;
-  if (parent == NULL)
-    return husk_error (err, ENOMEM, "rootfs");
-  slash = strrchr (parent, '/');
-  if (slash)
-    slash[slash == parent ? 1 : 0] = '\0';
   if (husk_read_file ("/proc/self/mountinfo", &text, NULL, err) < 0)
     return -1;
   for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
@@ -98,7 +95,7 @@ make_parent_private (const char *root, husk_error_t *err)
       if (dash == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mp) != 1)
         continue;
       unescape (mp);
-      if (!path_under (parent, mp) || (best && strlen (best) > strlen (mp)))
+      if (!path_under (root, mp) || (best && strlen (best) > strlen (mp)))
         continue;
       free (best);
       best = strdup (mp);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -67,6 +68,7 @@ struct env
   char rootfs[PATH_MAX];   /* dir/rootfs */
   json_object *cfg;
   struct husk_rootfs_opts opts;
+  bool shared_host; /* "host" mounts shared, rootfs a shared mount point */
 };
 
 static int
@@ -185,6 +187,42 @@ write_map (pid_t pid, const char *file)
     fail_msg ("%s", err->msg);
 }
 
+/* Plays a systemd host: everything rshared, the rootfs its own shared
+ * mount point (like an overlay from containerd). */
+static int
+shared_host_setup (struct env *e, int out)
+{
+  if (mount (NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0
+      || mount (e->rootfs, e->rootfs, NULL, MS_BIND, NULL) < 0
+      || mount (NULL, e->rootfs, NULL, MS_SHARED, NULL) < 0)
+    {
+      report (out, "shared host: %s", strerror (errno));
+      return -1;
+    }
+  return 0;
+}
+
+/* After the container: did any of its mounts reach the "host"? */
+static bool
+leaked (struct env *e, int out)
+{
+  char *text = NULL, *line, *save = NULL;
+  husk_error_t err = NULL;
+  int n = 0;
+  bool bad;
+  if (husk_read_file ("/proc/self/mountinfo", &text, NULL, &err) < 0)
+    return true;
+  for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    if (strstr (line, e->rootfs))
+      n++;
+  free (text);
+  /* Only our own bind of the rootfs may be there. */
+  bad = n != 1;
+  if (bad)
+    report (out, "%d mounts under the rootfs reached the host", n);
+  return bad;
+}
+
 /* Runs the three phases in new namespaces; returns what the container
  * reported ("OK" or the failure), caller frees. */
 static char *
@@ -212,11 +250,21 @@ run_container (struct env *e, int flags, check_fn check, void *arg)
         report (out[1], "userns: %s", strerror (errno)), _exit (1);
       if (unshare (flags & ~CLONE_NEWUSER) < 0)
         report (out[1], "unshare: %s", strerror (errno)), _exit (1);
+      if (e->shared_host && shared_host_setup (e, out[1]) < 0)
+        _exit (1);
       init = fork ();
       if (init == 0)
-        container_init (cfg, &e->opts, check, arg, out[1]);
+        {
+          /* The init's mount ns is a copy of ours: with shared_host, its
+           * mounts are peers of ours, as on a systemd host. */
+          if (e->shared_host && unshare (CLONE_NEWNS) < 0)
+            report (out[1], "unshare: %s", strerror (errno)), _exit (1);
+          container_init (cfg, &e->opts, check, arg, out[1]);
+        }
       if (init < 0 || waitpid (init, &status, 0) < 0)
         _exit (2);
+      if (e->shared_host && WIFEXITED (status) && WEXITSTATUS (status) == 0 && leaked (e, out[1]))
+        _exit (1);
       _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 2);
     }
   close (out[1]);
@@ -806,6 +854,27 @@ test_rootfs_propagation (void **state)
   env_free (&e);
 }
 
+/* A host whose mounts are shared (systemd) and a rootfs that is a shared
+ * mount point: pivot_root still works, and none of the container's mounts
+ * propagates back, with the default rslave or with "slave"/"private". */
+static void
+test_shared_host_no_leak (void **state)
+{
+  static const char *const props[] = { NULL, "slave", "rprivate" };
+  size_t i;
+  (void)state;
+  for (i = 0; i < 3; i++)
+    {
+      struct env e;
+      env_init (&e);
+      e.shared_host = true;
+      if (props[i])
+        json_object_object_add (linux_obj (&e), "rootfsPropagation", json_object_new_string (props[i]));
+      expect_ok (&e, BASE_FLAGS, check_default, NULL);
+      env_free (&e);
+    }
+}
+
 /* After all of the above, the host has no mount from any test. */
 static void
 test_no_host_mounts_left (void **state)
@@ -858,6 +927,7 @@ main (void)
     cmocka_unit_test (test_linux_devices),
     cmocka_unit_test (test_user_namespace),
     cmocka_unit_test (test_rootfs_propagation),
+    cmocka_unit_test (test_shared_host_no_leak),
     cmocka_unit_test (test_no_host_mounts_left),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
