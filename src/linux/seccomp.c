@@ -184,6 +184,10 @@ husk_seccomp_load (struct husk_seccomp *s, const char *state_json, husk_error_t 
   if (s == NULL)
     return 0;
   flags = s->flags;
+  /* The kernel takes WAIT_KILLABLE_RECV only with a listener; without a
+     NOTIFY rule it has nothing to change.  */
+  if (!s->notify)
+    flags &= ~(unsigned) SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
   /* Everything that allocates happens before the filter is in place.  */
   if (s->notify)
     {
