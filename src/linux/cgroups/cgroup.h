@@ -42,10 +42,11 @@ int husk_cgroup_v2_fd (struct husk_cgroup *cg, int *fd, husk_error_t *err);
 /* OOM kills so far in the container's memory cgroup. */
 int husk_cgroup_oom_count (struct husk_cgroup *cg, uint64_t *count, husk_error_t *err);
 /* An fd that becomes readable on OOM activity (v1: eventfd registered on
- * memory.oom_control; v2: inotify on memory.events). After it fires, read
- * it with husk_cgroup_oom_ack and compare husk_cgroup_oom_count. */
+ * memory.oom_control; v2: inotify on memory.events). When it fires, drain
+ * it with husk_cgroup_oom_ack, which returns the v1 notification count;
+ * on v2 compare husk_cgroup_oom_count with the previous value. */
 int husk_cgroup_oom_watch (struct husk_cgroup *cg, int *fd, husk_error_t *err);
-void husk_cgroup_oom_ack (int fd);
+uint64_t husk_cgroup_oom_ack (int fd); /* v1: notifications; v2: 0 */
 /* Fail with a clear message when --systemd-cgroup is asked for: the
  * systemd driver needs a running systemd (room for one later). */
 int husk_cgroup_check_driver (bool systemd, husk_error_t *err);

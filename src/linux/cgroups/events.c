@@ -44,12 +44,20 @@ husk_cgroup_oom_watch (struct husk_cgroup *cg, int *fd, husk_error_t *err)
   return 0;
 }
 
-void
+uint64_t
 husk_cgroup_oom_ack (int fd)
 {
-  char buf[4096];
-  while (read (fd, buf, sizeof (buf)) > 0)
-    ;
+  union {
+    uint64_t count;
+    char buf[4096];
+  } u;
+  uint64_t total = 0;
+  ssize_t n;
+  /* An eventfd read gives exactly its 8-byte counter; inotify gives events. */
+  while ((n = read (fd, u.buf, sizeof (u.buf))) > 0)
+    if (n == sizeof (uint64_t))
+      total += u.count;
+  return total;
 }
 
 int
