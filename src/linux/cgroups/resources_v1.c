@@ -76,6 +76,16 @@ memory_and_swap (const char *d, const struct husk_cg_res *res, husk_error_t *err
     return husk_error (err, 0, "cannot set swap limit: swap accounting is disabled in the kernel");
   if (!has_memsw)
     swap = 0;
+  /* A new memory limit alone keeps the swap allowance it had (memsw -
+   * memory), so raising memory above the old memsw works. */
+  if (has_memsw && mem > 0 && !res->mem.swap.set)
+    {
+      uint64_t cur_mem = 0, cur_sw = 0;
+      TRY (husk_cg_read_u64 (d, "memory.limit_in_bytes", &cur_mem, err));
+      TRY (husk_cg_read_u64 (d, "memory.memsw.limit_in_bytes", &cur_sw, err));
+      if (cur_sw < (1ULL << 62) && cur_sw >= cur_mem)
+        swap = mem + (int64_t) (cur_sw - cur_mem);
+    }
   if (mem != 0 && swap != 0)
     {
       /* memsw must stay >= memory at every step. */
