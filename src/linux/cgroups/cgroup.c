@@ -213,7 +213,7 @@ in_list (const char *const *l, size_t n, const char *s)
 }
 
 /* In each v2 ancestor, enable the controllers the container needs (pure
- * v2: all that are available, as runc). Already enabled ones are left. */
+ * v2: also the basic ones, as runc). Already enabled ones are left. */
 static int
 v2_enable (const char *dir, const char *const *need, size_t n_need, bool all, husk_error_t *err)
 {
@@ -233,7 +233,11 @@ v2_enable (const char *dir, const char *const *need, size_t n_need, bool all, hu
       for (char *c = spaced; *c; c++)
         if (*c == '\n')
           *c = ' ';
-      if ((!all && !needed) || strstr (spaced, pat))
+      /* Pure v2: the usual controllers always (stats, later updates);
+       * hugetlb, rdma, misc only when the config uses them. */
+      static const char *const basic[] = { "cpu", "cpuset", "io", "memory", "pids" };
+      bool want = needed || (all && in_list (basic, 5, t));
+      if (!want || strstr (spaced, pat))
         continue;
       if (husk_cg_writef (dir, "cgroup.subtree_control", &e, "+%s", t) < 0)
         {
