@@ -17,7 +17,8 @@ static const char usage[] = "Usage: husk events [--stats] [--interval DURATION] 
                             "Print container events (oom) and resource statistics (every 5s by default)\n"
                             "as JSON lines. --stats prints the statistics once and exits.\n";
 
-struct events_opts {
+struct events_opts
+{
   bool stats;
   const char *interval;
 };
@@ -37,8 +38,12 @@ events_opt (int opt, const char *arg, void *data)
 static int
 parse_duration (const char *s, long *ms)
 {
-  static const struct { const char *u; double ms; } units[]
-      = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 }, { "s", 1e3 }, { "m", 6e4 }, { "h", 3.6e6 } };
+  static const struct
+  {
+    const char *u;
+    double ms;
+  } units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 },
+                { "s", 1e3 },   { "m", 6e4 },   { "h", 3.6e6 } };
   double total = 0;
   if (*s == '\0')
     return -1;
@@ -50,7 +55,7 @@ parse_duration (const char *s, long *ms)
       int k = -1;
       if (end == s || v < 0)
         return -1;
-      for (int i = 0; i < (int) (sizeof (units) / sizeof (units[0])); i++)
+      for (int i = 0; i < (int)(sizeof (units) / sizeof (units[0])); i++)
         if (strncmp (end, units[i].u, strlen (units[i].u)) == 0 && strlen (units[i].u) > best)
           best = strlen (units[i].u), k = i;
       if (k < 0)
@@ -58,7 +63,7 @@ parse_duration (const char *s, long *ms)
       total += v * units[k].ms;
       s = end + best;
     }
-  *ms = (long) (total + 0.999);
+  *ms = (long)(total + 0.999);
   return *ms > 0 ? 0 : -1;
 }
 
@@ -106,7 +111,7 @@ now_ms (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -134,7 +139,7 @@ stream (struct husk_global *g, struct husk_cgroup *cg, const char *id, long inte
           next = t + interval;
         }
       struct pollfd p = { fd, POLLIN, 0 };
-      int r = poll (&p, fd >= 0 ? 1 : 0, (int) (next - now_ms () > 0 ? next - now_ms () : 0));
+      int r = poll (&p, fd >= 0 ? 1 : 0, (int)(next - now_ms () > 0 ? next - now_ms () : 0));
       if (r < 0 && errno != EINTR)
         return husk_error (err, errno, "poll");
       if (r > 0 && (p.revents & POLLIN))
@@ -177,7 +182,8 @@ husk_cmd_events (struct husk_global *g, int argc, char **argv)
   if (husk_cli_operands (argc, argv, first, 1, 1, usage) < 0)
     return 1;
   if (parse_duration (o.interval, &interval) < 0)
-    return husk_cli_error ("events", "invalid --interval `%s`: give a duration like 5s or 500ms", o.interval), 1;
+    return husk_cli_error ("events", "invalid --interval `%s`: give a duration like 5s or 500ms", o.interval),
+           1;
   if (husk_container_load (g->root, argv[first], &c, &err) < 0)
     return husk_cli_fail (&err);
   cleanup_free char *id = strdup (c->id);

@@ -16,7 +16,7 @@ static const char usage[] = "Usage: husk ps [--format table|json] CONTAINER_ID [
 static int
 ps_opt (int opt, const char *arg, void *data)
 {
-  *(const char **) data = arg;
+  *(const char **)data = arg;
   return 0;
 }
 
@@ -25,7 +25,7 @@ print_json (const pid_t *pids, size_t n)
 {
   putchar ('[');
   for (size_t i = 0; i < n; i++)
-    printf ("%s%d", i ? "," : "", (int) pids[i]);
+    printf ("%s%d", i ? "," : "", (int)pids[i]);
   puts ("]");
   return 0;
 }
@@ -36,7 +36,8 @@ pid_column (const char *header)
 {
   int col = 0;
   cleanup_free char *h = strdup (header);
-  for (char *save = NULL, *t = h ? strtok_r (h, " \t", &save) : NULL; t; t = strtok_r (NULL, " \t", &save), col++)
+  for (char *save = NULL, *t = h ? strtok_r (h, " \t", &save) : NULL; t;
+       t = strtok_r (NULL, " \t", &save), col++)
     if (strcmp (t, "PID") == 0)
       return col;
   return -1;

@@ -35,7 +35,8 @@ static const char usage[]
       "  --l3-cache-schema S       Intel RDT L3 cache schema\n"
       "  --mem-bw-schema S         Intel RDT memory bandwidth schema\n";
 
-enum {
+enum
+{
   O_RES = 'r',
   O_MEMORY = 256,
   O_MEM_RES,
@@ -58,23 +59,39 @@ enum {
 };
 
 /* Where each flag goes in linux.resources, and how its value is read. */
-enum kind { K_BYTES, K_INT, K_UINT, K_STR };
-static const struct target {
+enum kind
+{
+  K_BYTES,
+  K_INT,
+  K_UINT,
+  K_STR
+};
+static const struct target
+{
   int opt;
   const char *obj, *key;
   enum kind kind;
 } targets[] = {
-  { O_MEMORY, "memory", "limit", K_BYTES },      { O_MEM_RES, "memory", "reservation", K_BYTES },
-  { O_MEM_SWAP, "memory", "swap", K_BYTES },     { O_KMEM, "memory", "kernel", K_BYTES },
-  { O_KMEM_TCP, "memory", "kernelTCP", K_BYTES }, { O_SHARES, "cpu", "shares", K_UINT },
-  { O_QUOTA, "cpu", "quota", K_INT },            { O_PERIOD, "cpu", "period", K_UINT },
-  { O_BURST, "cpu", "burst", K_UINT },           { O_RT_RUNTIME, "cpu", "realtimeRuntime", K_INT },
-  { O_RT_PERIOD, "cpu", "realtimePeriod", K_UINT }, { O_IDLE, "cpu", "idle", K_INT },
-  { O_CPUS, "cpu", "cpus", K_STR },              { O_MEMS, "cpu", "mems", K_STR },
-  { O_PIDS, "pids", "limit", K_INT },            { O_BLKIO, "blockIO", "weight", K_UINT },
+  { O_MEMORY, "memory", "limit", K_BYTES },
+  { O_MEM_RES, "memory", "reservation", K_BYTES },
+  { O_MEM_SWAP, "memory", "swap", K_BYTES },
+  { O_KMEM, "memory", "kernel", K_BYTES },
+  { O_KMEM_TCP, "memory", "kernelTCP", K_BYTES },
+  { O_SHARES, "cpu", "shares", K_UINT },
+  { O_QUOTA, "cpu", "quota", K_INT },
+  { O_PERIOD, "cpu", "period", K_UINT },
+  { O_BURST, "cpu", "burst", K_UINT },
+  { O_RT_RUNTIME, "cpu", "realtimeRuntime", K_INT },
+  { O_RT_PERIOD, "cpu", "realtimePeriod", K_UINT },
+  { O_IDLE, "cpu", "idle", K_INT },
+  { O_CPUS, "cpu", "cpus", K_STR },
+  { O_MEMS, "cpu", "mems", K_STR },
+  { O_PIDS, "pids", "limit", K_INT },
+  { O_BLKIO, "blockIO", "weight", K_UINT },
 };
 
-struct update {
+struct update
+{
   const char *resources;
   const char *val[O_MEMBW + 1];
   bool rdt;
@@ -105,7 +122,7 @@ parse_bytes (const char *s, int64_t *out)
     }
   errno = 0;
   double v = strtod (s, &end);
-  if (errno || end == s || v < 0 || !isdigit ((unsigned char) s[0]))
+  if (errno || end == s || v < 0 || !isdigit ((unsigned char)s[0]))
     return -1;
   while (*end == ' ')
     end++;
@@ -113,25 +130,25 @@ parse_bytes (const char *s, int64_t *out)
   double mul = 1;
   if (*end)
     {
-      const char *u = strchr (units, tolower ((unsigned char) *end));
-      if (u == NULL && tolower ((unsigned char) *end) != 'b')
+      const char *u = strchr (units, tolower ((unsigned char)*end));
+      if (u == NULL && tolower ((unsigned char)*end) != 'b')
         return -1;
       if (u)
         {
           for (const char *p = units; p <= u; p++)
             mul *= 1024;
           end++;
-          if (tolower ((unsigned char) *end) == 'i')
+          if (tolower ((unsigned char)*end) == 'i')
             end++;
         }
-      if (tolower ((unsigned char) *end) == 'b')
+      if (tolower ((unsigned char)*end) == 'b')
         end++;
       if (*end)
         return -1;
     }
-  if (v * mul > (double) INT64_MAX)
+  if (v * mul > (double)INT64_MAX)
     return -1;
-  *out = (int64_t) (v * mul);
+  *out = (int64_t)(v * mul);
   return 0;
 }
 
@@ -199,7 +216,7 @@ load_resources (const char *path, json_object **out, husk_error_t *err)
           memcpy (text + cap, buf, n);
           cap += n;
           text[cap] = '\0';
-          if ((size_t) n < sizeof (buf))
+          if ((size_t)n < sizeof (buf))
             break;
         }
       len = cap;
@@ -248,28 +265,27 @@ build (struct update *u, json_object **out, husk_error_t *err)
 int
 husk_cmd_update (struct husk_global *g, int argc, char **argv)
 {
-  static const struct option opts[]
-      = { { "resources", required_argument, NULL, O_RES },
-          { "memory", required_argument, NULL, O_MEMORY },
-          { "memory-reservation", required_argument, NULL, O_MEM_RES },
-          { "memory-swap", required_argument, NULL, O_MEM_SWAP },
-          { "kernel-memory", required_argument, NULL, O_KMEM },
-          { "kernel-memory-tcp", required_argument, NULL, O_KMEM_TCP },
-          { "cpu-share", required_argument, NULL, O_SHARES },
-          { "cpu-shares", required_argument, NULL, O_SHARES },
-          { "cpu-quota", required_argument, NULL, O_QUOTA },
-          { "cpu-period", required_argument, NULL, O_PERIOD },
-          { "cpu-burst", required_argument, NULL, O_BURST },
-          { "cpu-rt-runtime", required_argument, NULL, O_RT_RUNTIME },
-          { "cpu-rt-period", required_argument, NULL, O_RT_PERIOD },
-          { "cpu-idle", required_argument, NULL, O_IDLE },
-          { "cpuset-cpus", required_argument, NULL, O_CPUS },
-          { "cpuset-mems", required_argument, NULL, O_MEMS },
-          { "pids-limit", required_argument, NULL, O_PIDS },
-          { "blkio-weight", required_argument, NULL, O_BLKIO },
-          { "l3-cache-schema", required_argument, NULL, O_L3 },
-          { "mem-bw-schema", required_argument, NULL, O_MEMBW },
-          { 0 } };
+  static const struct option opts[] = { { "resources", required_argument, NULL, O_RES },
+                                        { "memory", required_argument, NULL, O_MEMORY },
+                                        { "memory-reservation", required_argument, NULL, O_MEM_RES },
+                                        { "memory-swap", required_argument, NULL, O_MEM_SWAP },
+                                        { "kernel-memory", required_argument, NULL, O_KMEM },
+                                        { "kernel-memory-tcp", required_argument, NULL, O_KMEM_TCP },
+                                        { "cpu-share", required_argument, NULL, O_SHARES },
+                                        { "cpu-shares", required_argument, NULL, O_SHARES },
+                                        { "cpu-quota", required_argument, NULL, O_QUOTA },
+                                        { "cpu-period", required_argument, NULL, O_PERIOD },
+                                        { "cpu-burst", required_argument, NULL, O_BURST },
+                                        { "cpu-rt-runtime", required_argument, NULL, O_RT_RUNTIME },
+                                        { "cpu-rt-period", required_argument, NULL, O_RT_PERIOD },
+                                        { "cpu-idle", required_argument, NULL, O_IDLE },
+                                        { "cpuset-cpus", required_argument, NULL, O_CPUS },
+                                        { "cpuset-mems", required_argument, NULL, O_MEMS },
+                                        { "pids-limit", required_argument, NULL, O_PIDS },
+                                        { "blkio-weight", required_argument, NULL, O_BLKIO },
+                                        { "l3-cache-schema", required_argument, NULL, O_L3 },
+                                        { "mem-bw-schema", required_argument, NULL, O_MEMBW },
+                                        { 0 } };
   struct update u = { 0 };
   husk_error_t err = NULL;
   struct husk_container *c = NULL;
@@ -287,7 +303,8 @@ husk_cmd_update (struct husk_global *g, int argc, char **argv)
     return husk_cli_error ("update", "Intel RDT schemas are not supported by husk yet"), 1;
   if (build (&u, &res, &err) < 0)
     return husk_cli_fail (&err);
-  if (husk_container_load (g->root, argv[first], &c, &err) == 0 && husk_container_cgroup_running (c, &cg, &err) == 0)
+  if (husk_container_load (g->root, argv[first], &c, &err) == 0
+      && husk_container_cgroup_running (c, &cg, &err) == 0)
     husk_cgroup_update (cg, res, &err);
   json_object_put (res);
   husk_cgroup_free (cg);

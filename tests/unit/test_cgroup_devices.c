@@ -24,7 +24,8 @@ static char v2dir[128];
 
 /* Child: open each path with its flags; exit code has bit i set unless
  * open i failed with EPERM (the cgroup's answer). */
-struct probe {
+struct probe
+{
   const char *path;
   int flags;
 };
@@ -70,19 +71,19 @@ run_probes (const char *procs_dir, struct husk_cgroup *cg, const struct probe *p
 static void
 test_bpf_filter (void **state)
 {
-  const char *base = access ("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? "/sys/fs/cgroup"
-                                                                             : "/sys/fs/cgroup/unified";
+  const char *base
+      = access ("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
   husk_error_t err = NULL;
   if (access (base, F_OK) < 0)
     skip ();
   snprintf (v2dir, sizeof (v2dir), "%s/husk-test-bpf-%d", base, getpid ());
   assert_int_equal (mkdir (v2dir, 0755), 0);
   const struct husk_cg_dev_rule rules[] = {
-    { true, 'a', -1, -1, "rwm" },   /* allow all ... */
-    { false, 'c', 1, -1, "rwm" },   /* ... but no mem-class char device ... */
-    { true, 'c', 1, 3, "rwm" },     /* ... except null ... */
-    { true, 'c', 1, 5, "r" },       /* ... and zero read-only */
-    { false, 'b', 7, -1, "rw" },    /* loop devices denied */
+    { true, 'a', -1, -1, "rwm" }, /* allow all ... */
+    { false, 'c', 1, -1, "rwm" }, /* ... but no mem-class char device ... */
+    { true, 'c', 1, 3, "rwm" },   /* ... except null ... */
+    { true, 'c', 1, 5, "r" },     /* ... and zero read-only */
+    { false, 'b', 7, -1, "rw" },  /* loop devices denied */
   };
   if (husk_cg_devices_bpf_apply (v2dir, rules, 5, &err) < 0)
     fail_msg ("%s", err->msg);
@@ -90,16 +91,16 @@ test_bpf_filter (void **state)
   if (husk_cg_devices_bpf_apply (v2dir, rules, 5, &err) < 0)
     fail_msg ("%s", err->msg);
   const struct probe p[] = {
-    { "/dev/null", O_RDWR },  { "/dev/zero", O_RDONLY }, { "/dev/zero", O_WRONLY },
+    { "/dev/null", O_RDWR },   { "/dev/zero", O_RDONLY },  { "/dev/zero", O_WRONLY },
     { "/dev/kmsg", O_RDONLY }, { "/dev/loop0", O_RDONLY }, { "/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK },
   };
   int bits = run_probes (v2dir, NULL, p, 6);
-  assert_int_equal (bits & 1, 1);         /* null rw */
-  assert_int_equal (bits & 2, 2);         /* zero r */
-  assert_int_equal (bits & 4, 0);         /* zero w denied */
-  assert_int_equal (bits & 8, 0);         /* kmsg denied */
-  assert_int_equal (bits & 16, 0);        /* loop0 denied */
-  assert_int_equal (bits & 32, 32);       /* tty (5:0): "allow all" (ENXIO at most) */
+  assert_int_equal (bits & 1, 1);   /* null rw */
+  assert_int_equal (bits & 2, 2);   /* zero r */
+  assert_int_equal (bits & 4, 0);   /* zero w denied */
+  assert_int_equal (bits & 8, 0);   /* kmsg denied */
+  assert_int_equal (bits & 16, 0);  /* loop0 denied */
+  assert_int_equal (bits & 32, 32); /* tty (5:0): "allow all" (ENXIO at most) */
 }
 
 static int
@@ -120,23 +121,26 @@ test_create_device_rules (void **state)
   struct husk_cgroup *cg = NULL;
   struct husk_config *cfg = NULL;
   char text[1024];
-  snprintf (text, sizeof (text),
-            "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},\"linux\":{\"cgroupsPath\":\"/husk-test-dev-%d\","
-            "\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11}],"
-            "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-            "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}}}",
-            getpid ());
+  snprintf (
+      text, sizeof (text),
+      "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},\"linux\":{\"cgroupsPath\":\"/husk-test-dev-%d\","
+      "\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11}],"
+      "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+      "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}}}",
+      getpid ());
   if (husk_config_parse (text, strlen (text), "t", false, &cfg, &err) < 0)
     fail_msg ("%s", err->msg);
   if (husk_cgroup_create (cfg, "x", &cg, &err) < 0)
     fail_msg ("%s", err->msg);
   const struct probe p[] = {
-    { "/dev/null", O_RDWR }, { "/dev/kmsg", O_RDONLY }, { "/dev/loop0", O_RDONLY },
+    { "/dev/null", O_RDWR },
+    { "/dev/kmsg", O_RDONLY },
+    { "/dev/loop0", O_RDONLY },
   };
   int bits = run_probes (NULL, cg, p, 3);
-  assert_int_equal (bits & 1, 1);  /* null: the default rules re-allow it */
-  assert_int_equal (bits & 2, 2);  /* kmsg: listed in linux.devices */
-  assert_int_equal (bits & 4, 0);  /* loop0: denied */
+  assert_int_equal (bits & 1, 1); /* null: the default rules re-allow it */
+  assert_int_equal (bits & 2, 2); /* kmsg: listed in linux.devices */
+  assert_int_equal (bits & 4, 0); /* loop0: denied */
   if (cg->layout != HUSK_CG_V2)
     {
       char *list = NULL;

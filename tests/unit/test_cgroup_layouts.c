@@ -25,35 +25,35 @@
 #include "linux/cgroups/cgroup_internal.h"
 #include "oci/config.h"
 
-#define CHECK(c)                                                             \
-  do                                                                         \
-    {                                                                        \
-      if (!(c))                                                              \
-        {                                                                    \
-          fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-          return __LINE__;                                                   \
-        }                                                                    \
-    }                                                                        \
+#define CHECK(c)                                                                                             \
+  do                                                                                                         \
+    {                                                                                                        \
+      if (!(c))                                                                                              \
+        {                                                                                                    \
+          fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                             \
+          return __LINE__;                                                                                   \
+        }                                                                                                    \
+    }                                                                                                        \
   while (0)
 
-#define OK(call)                                                             \
-  do                                                                         \
-    {                                                                        \
-      if ((call) < 0)                                                        \
-        {                                                                    \
-          fprintf (stderr, "%s:%d: %s\n", __FILE__, __LINE__, err ? err->msg : "?"); \
-          return __LINE__;                                                   \
-        }                                                                    \
-    }                                                                        \
+#define OK(call)                                                                                             \
+  do                                                                                                         \
+    {                                                                                                        \
+      if ((call) < 0)                                                                                        \
+        {                                                                                                    \
+          fprintf (stderr, "%s:%d: %s\n", __FILE__, __LINE__, err ? err->msg : "?");                         \
+          return __LINE__;                                                                                   \
+        }                                                                                                    \
+    }                                                                                                        \
   while (0)
 
 /* Unmount every cgroup mount under /sys/fs/cgroup (in our namespace). */
 static int
 clear_cgroup_mounts (void)
 {
-  static const char *const subs[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
-                                      "pids", "systemd", "unified", "net_cls", "net_prio", "hugetlb",
-                                      "perf_event", "rdma", "misc", NULL };
+  static const char *const subs[]
+      = { "cpu",     "cpuacct", "cpuset",   "memory",  "devices",    "freezer", "blkio", "pids", "systemd",
+          "unified", "net_cls", "net_prio", "hugetlb", "perf_event", "rdma",    "misc",  NULL };
   char p[128];
   for (size_t i = 0; subs[i]; i++)
     {
@@ -82,7 +82,8 @@ mount_pure_v2 (void)
 static int
 mount_pure_v1 (void)
 {
-  static const char *const ctrls[] = { "memory", "pids", "freezer", "devices", "cpu", "cpuacct", "cpuset", NULL };
+  static const char *const ctrls[]
+      = { "memory", "pids", "freezer", "devices", "cpu", "cpuacct", "cpuset", NULL };
   if (mount ("tmpfs", "/sys/fs/cgroup", "tmpfs", 0, "mode=755") < 0)
     return -1;
   for (size_t i = 0; ctrls[i]; i++)
@@ -209,7 +210,8 @@ test_pure_v2 (void **state)
 {
   /* The host's unified hierarchy has no memory/pids controller (they are
    * bound to v1), so only device rules, freeze and kill are exercised. */
-  assert_int_equal (in_child (mount_pure_v2, HUSK_CG_V2, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}"), 0);
+  assert_int_equal (
+      in_child (mount_pure_v2, HUSK_CG_V2, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}"), 0);
 }
 
 static int
@@ -253,11 +255,12 @@ static int
 teardown (void **state)
 {
   char cmd[256];
-  snprintf (cmd, sizeof (cmd),
-            "find /sys/fs/cgroup -maxdepth 3 -depth -type d -name 'husk-test-layout-*' -exec rmdir {}/c {} \\; "
-            "2>/dev/null");
+  snprintf (
+      cmd, sizeof (cmd),
+      "find /sys/fs/cgroup -maxdepth 3 -depth -type d -name 'husk-test-layout-*' -exec rmdir {}/c {} \\; "
+      "2>/dev/null");
   int r = system (cmd); /* best effort: the scenario removes its own dirs */
-  (void) r;
+  (void)r;
   return 0;
 }
 

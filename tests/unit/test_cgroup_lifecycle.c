@@ -34,8 +34,9 @@ config (const char *cgpath, const char *resources)
   char *text = NULL;
   struct husk_config *cfg = NULL;
   husk_error_t err = NULL;
-  if (asprintf (&text, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"linux\":{%s%s%s"
-                       "\"resources\":%s}}",
+  if (asprintf (&text,
+                "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"linux\":{%s%s%s"
+                "\"resources\":%s}}",
                 cgpath ? "\"cgroupsPath\":\"" : "", cgpath ? cgpath : "", cgpath ? "\"," : "",
                 resources ? resources : "{}")
       < 0)
@@ -322,7 +323,7 @@ child_spin (void *arg)
 static void
 sleep_ms (int ms)
 {
-  struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+  struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
   nanosleep (&ts, NULL);
 }
 
@@ -333,7 +334,7 @@ test_freeze_thaw_pids_kill (void **state)
   bool frozen = true;
   volatile uint64_t *counter = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   struct husk_cgroup *cg = make ("freeze", NULL);
-  pid_t pid = spawn_in (cg, child_spin, (void *) counter);
+  pid_t pid = spawn_in (cg, child_spin, (void *)counter);
   pid_t *pids = NULL;
   size_t n = 0;
   assert_int_equal (husk_cgroup_pids (cg, &pids, &n, &err), 0);
@@ -358,7 +359,7 @@ test_freeze_thaw_pids_kill (void **state)
   int st = wait_status (pid);
   assert_true (WIFSIGNALED (st));
   assert_int_equal (WTERMSIG (st), SIGTERM);
-  munmap ((void *) counter, 4096);
+  munmap ((void *)counter, 4096);
   destroy (cg);
 }
 
@@ -369,7 +370,7 @@ test_destroy_frozen (void **state)
   husk_error_t err = NULL;
   volatile uint64_t *counter = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   struct husk_cgroup *cg = make ("dfrozen", NULL);
-  pid_t pid = spawn_in (cg, child_spin, (void *) counter);
+  pid_t pid = spawn_in (cg, child_spin, (void *)counter);
   assert_int_equal (husk_cgroup_freeze (cg, true, &err), 0);
   struct husk_cgroup *keep = NULL;
   json_object *j = husk_cgroup_to_json (cg);
@@ -382,7 +383,7 @@ test_destroy_frozen (void **state)
   /* Idempotent: a second destroy of the same state succeeds. */
   assert_int_equal (husk_cgroup_destroy (keep, &err), 0);
   husk_cgroup_free (keep);
-  munmap ((void *) counter, 4096);
+  munmap ((void *)counter, 4096);
 }
 
 static void
@@ -412,8 +413,8 @@ test_update_and_refused_value (void **state)
   if (cg->layout != HUSK_CG_V2)
     {
       /* v1 refuses a limit below what a live process uses. */
-      pid_t pid = spawn_in (cg, child_spin, mmap (NULL, 4096, PROT_READ | PROT_WRITE,
-                                                  MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+      pid_t pid = spawn_in (cg, child_spin,
+                            mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
       sleep_ms (20);
       r = json_tokener_parse ("{\"memory\":{\"limit\":1}}");
       assert_int_equal (husk_cgroup_update (cg, r, &err), -1);
@@ -501,17 +502,17 @@ setup (void **state)
 static int
 teardown (void **state)
 {
-  static const char *const roots[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
-                                       "pids", "systemd", "unified", "net_cls", "hugetlb", "perf_event",
-                                       "rdma", "misc", "", NULL };
+  static const char *const roots[]
+      = { "cpu",     "cpuacct", "cpuset",  "memory",     "devices", "freezer", "blkio", "pids", "systemd",
+          "unified", "net_cls", "hugetlb", "perf_event", "rdma",    "misc",    "",      NULL };
   for (size_t i = 0; roots[i]; i++)
     {
       char cmd[256];
       snprintf (cmd, sizeof (cmd), "/sys/fs/cgroup/%s%s", roots[i], parent);
       if (access (cmd, F_OK) == 0)
         {
-          snprintf (cmd, sizeof (cmd),
-                    "find /sys/fs/cgroup/%s%s -depth -type d -exec rmdir {} + 2>/dev/null", roots[i], parent);
+          snprintf (cmd, sizeof (cmd), "find /sys/fs/cgroup/%s%s -depth -type d -exec rmdir {} + 2>/dev/null",
+                    roots[i], parent);
           if (system (cmd) != 0)
             fprintf (stderr, "teardown: could not remove %s\n", cmd);
         }

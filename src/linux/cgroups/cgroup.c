@@ -72,7 +72,8 @@ own_cgroup (const struct husk_cg_mount *m)
         {
           /* Same set of controllers (order as the kernel prints them). */
           cleanup_free char *copy = strdup (m->ctrls);
-          for (char *sv = NULL, *t = copy ? strtok_r (copy, ",", &sv) : NULL; t; t = strtok_r (NULL, ",", &sv))
+          for (char *sv = NULL, *t = copy ? strtok_r (copy, ",", &sv) : NULL; t;
+               t = strtok_r (NULL, ",", &sv))
             match &= husk_cg_ctrls_has (ctrls, t);
           match &= strlen (ctrls) == strlen (m->ctrls);
         }
@@ -185,7 +186,7 @@ cpuset_copy_parent (const char *dir, husk_error_t *err)
   cleanup_free char *parent = strdup (dir);
   char *slash = parent ? strrchr (parent, '/') : NULL;
   if (slash == NULL)
-    return husk_error (err, ENOMEM, "cpuset");
+    return husk_error (err, ENOMEM, "cpuset"); // cppcheck-suppress memleak
   *slash = '\0';
   for (size_t i = 0; i < 2; i++)
     {
@@ -264,8 +265,8 @@ make_dir (const struct husk_cg_dir *d, const char *const *need, size_t n_need, e
     return husk_error (err, ENOMEM, "cgroup");
   *created = 0;
   if (strlen (p) <= d->base)
-    return 0;
-  for (char *s = p + d->base; s; )
+    return 0; // cppcheck-suppress memleak
+  for (char *s = p + d->base; s;)
     {
       /* p[0..s) is the existing parent, the next component follows. */
       char *next = strchr (s + 1, '/');
@@ -382,7 +383,7 @@ int
 husk_cgroup_enter (struct husk_cgroup *cg, pid_t pid, husk_error_t *err)
 {
   for (size_t i = 0; i < cg->n; i++)
-    if (husk_cg_writef (cg->dirs[i].path, "cgroup.procs", err, "%d", (int) pid) < 0)
+    if (husk_cg_writef (cg->dirs[i].path, "cgroup.procs", err, "%d", (int)pid) < 0)
       return husk_error_prefix (err, "join cgroup `%s`", cg->dirs[i].path);
   return 0;
 }
@@ -444,7 +445,9 @@ husk_cgroup_from_json (json_object *o, struct husk_cgroup **out, husk_error_t *e
       free (cg);
       return husk_error (err, ENOMEM, "cgroup");
     }
-  cg->layout = strcmp (layout, "v2") == 0 ? HUSK_CG_V2 : strcmp (layout, "hybrid") == 0 ? HUSK_CG_HYBRID : HUSK_CG_V1;
+  cg->layout = strcmp (layout, "v2") == 0       ? HUSK_CG_V2
+               : strcmp (layout, "hybrid") == 0 ? HUSK_CG_HYBRID
+                                                : HUSK_CG_V1;
   if (json_object_object_get_ex (o, "parents", &v))
     cg->parents = json_object_get_int (v);
   for (size_t i = 0; i < json_object_array_length (dirs); i++)

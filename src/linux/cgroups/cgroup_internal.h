@@ -10,34 +10,43 @@
 
 #include "linux/cgroups/cgroup.h"
 
-enum husk_cg_layout { HUSK_CG_V1, HUSK_CG_V2, HUSK_CG_HYBRID };
+enum husk_cg_layout
+{
+  HUSK_CG_V1,
+  HUSK_CG_V2,
+  HUSK_CG_HYBRID
+};
 
 /* One mounted hierarchy of the host. */
-struct husk_cg_mount {
-  char *mnt;    /* mount point */
-  char *root;   /* root of the mount inside the hierarchy ("/" normally) */
-  char *ctrls;  /* comma list ("cpu,cpuacct", "name=systemd"); "" for v2 */
+struct husk_cg_mount
+{
+  char *mnt;   /* mount point */
+  char *root;  /* root of the mount inside the hierarchy ("/" normally) */
+  char *ctrls; /* comma list ("cpu,cpuacct", "name=systemd"); "" for v2 */
   bool v2;
 };
 
-struct husk_cg_layout_info {
+struct husk_cg_layout_info
+{
   enum husk_cg_layout layout;
   struct husk_cg_mount *mounts;
   size_t n;
 };
 
 /* A directory of the container in one hierarchy. */
-struct husk_cg_dir {
+struct husk_cg_dir
+{
   char *ctrls; /* as in the mount ("" for the v2 hierarchy) */
   char *path;  /* absolute directory */
   bool v2;
   size_t base; /* length of the mount point prefix of path (create only) */
 };
 
-struct husk_cgroup {
+struct husk_cgroup
+{
   enum husk_cg_layout layout;
-  char *inner;  /* the cgroupsPath as resolved ("/husk/id", or relative) */
-  int parents;  /* ancestors to try to remove on destroy (we created them) */
+  char *inner; /* the cgroupsPath as resolved ("/husk/id", or relative) */
+  int parents; /* ancestors to try to remove on destroy (we created them) */
   struct husk_cg_dir *dirs;
   size_t n;
 };
@@ -65,60 +74,77 @@ int husk_cg_read (const char *dir, const char *file, char **out, husk_error_t *e
 int husk_cg_read_u64 (const char *dir, const char *file, uint64_t *out, husk_error_t *err);
 bool husk_cg_exists (const char *dir, const char *file);
 /* Value of `key` in a flat keyed file ("key value" lines). */
-int husk_cg_read_key (const char *dir, const char *file, const char *key, uint64_t *out,
-                      husk_error_t *err);
+int husk_cg_read_key (const char *dir, const char *file, const char *key, uint64_t *out, husk_error_t *err);
 
 /* The parsed linux.resources. Fields not given are not touched. */
-struct husk_cg_opt {
+struct husk_cg_opt
+{
   bool set;
   int64_t v;
 };
 
-struct husk_cg_dev_rule {
+struct husk_cg_dev_rule
+{
   bool allow;
-  char type;           /* 'a', 'c', 'b' */
+  char type;            /* 'a', 'c', 'b' */
   int64_t major, minor; /* -1: any */
-  char access[4];      /* subset of "rwm" */
+  char access[4];       /* subset of "rwm" */
 };
 
-struct husk_cg_wdev {
+struct husk_cg_wdev
+{
   int64_t major, minor;
   struct husk_cg_opt weight, leaf_weight;
 };
 
-struct husk_cg_rate {
+struct husk_cg_rate
+{
   int64_t major, minor;
   uint64_t rate;
 };
 
-enum { HUSK_THR_READ_BPS, HUSK_THR_WRITE_BPS, HUSK_THR_READ_IOPS, HUSK_THR_WRITE_IOPS, HUSK_THR_N };
+enum
+{
+  HUSK_THR_READ_BPS,
+  HUSK_THR_WRITE_BPS,
+  HUSK_THR_READ_IOPS,
+  HUSK_THR_WRITE_IOPS,
+  HUSK_THR_N
+};
 
-struct husk_cg_hugepage {
+struct husk_cg_hugepage
+{
   const char *size; /* "2MB" */
   uint64_t limit;
 };
 
-struct husk_cg_ifprio {
+struct husk_cg_ifprio
+{
   const char *name;
   uint32_t prio;
 };
 
-struct husk_cg_rdma {
+struct husk_cg_rdma
+{
   const char *dev;
   struct husk_cg_opt handles, objects;
 };
 
-struct husk_cg_res {
-  struct {
+struct husk_cg_res
+{
+  struct
+  {
     struct husk_cg_opt limit, reservation, swap, kernel, kernel_tcp, swappiness;
     bool has_disable_oom, disable_oom, check_before_update;
   } mem;
-  struct {
+  struct
+  {
     struct husk_cg_opt shares, quota, period, burst, rt_runtime, rt_period, idle;
     const char *cpus, *mems;
   } cpu;
   struct husk_cg_opt pids_limit;
-  struct {
+  struct
+  {
     struct husk_cg_opt weight, leaf_weight;
     struct husk_cg_wdev *wdev;
     size_t n_wdev;

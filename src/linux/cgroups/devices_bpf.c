@@ -12,7 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                                  \
+  ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define LDX_W(d, s, o) INSN (BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
 #define ALU_K(op, d, i) INSN (BPF_ALU | (op) | BPF_K, d, 0, 0, i)
 #define MOV_X(d, s) INSN (BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
@@ -53,15 +54,15 @@ emit_rule (struct bpf_insn *p, const struct husk_cg_dev_rule *r)
       b[n++] = JMP_K (r->allow ? BPF_JNE : BPF_JEQ, 1, 0, 0);
     }
   if (r->type != 'a' && r->major >= 0)
-    b[n++] = JMP_K (BPF_JNE, 4, (int32_t) r->major, 0);
+    b[n++] = JMP_K (BPF_JNE, 4, (int32_t)r->major, 0);
   if (r->type != 'a' && r->minor >= 0)
-    b[n++] = JMP_K (BPF_JNE, 5, (int32_t) r->minor, 0);
+    b[n++] = JMP_K (BPF_JNE, 5, (int32_t)r->minor, 0);
   b[n++] = MOV_K (0, r->allow ? 1 : 0);
   b[n++] = EXIT ();
   /* Patch the jumps to the end of the block. */
   for (size_t i = 0; i < n; i++)
     if (BPF_CLASS (b[i].code) == BPF_JMP && BPF_OP (b[i].code) != BPF_EXIT)
-      b[i].off = (int16_t) (n - i - 1);
+      b[i].off = (int16_t)(n - i - 1);
   memcpy (p, b, n * sizeof (*b));
   return n;
 }
@@ -105,21 +106,22 @@ prog_load (const struct bpf_insn *insns, size_t n, husk_error_t *err)
   static char log[4096];
   memset (&a, 0, sizeof (a));
   a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  a.insns = (uintptr_t) insns;
-  a.insn_cnt = (uint32_t) n;
+  a.insns = (uintptr_t)insns;
+  a.insn_cnt = (uint32_t)n;
   a.license = (uintptr_t) "GPL";
-  int fd = (int) sys_bpf (BPF_PROG_LOAD, &a);
+  int fd = (int)sys_bpf (BPF_PROG_LOAD, &a);
   if (fd >= 0)
     return fd;
   /* Load again with the verifier log to say why. */
-  a.log_buf = (uintptr_t) log;
+  a.log_buf = (uintptr_t)log;
   a.log_size = sizeof (log);
   a.log_level = 1;
   log[0] = '\0';
-  fd = (int) sys_bpf (BPF_PROG_LOAD, &a);
+  fd = (int)sys_bpf (BPF_PROG_LOAD, &a);
   if (fd >= 0)
     return fd;
-  return husk_error (err, errno, "load the device filter (bpf BPF_PROG_LOAD)%s%.200s", log[0] ? ": " : "", log);
+  return husk_error (err, errno, "load the device filter (bpf BPF_PROG_LOAD)%s%.200s", log[0] ? ": " : "",
+                     log);
 }
 
 /* Ids of the device programs attached to the cgroup now. */
@@ -130,7 +132,7 @@ query (int cgfd, uint32_t *ids, uint32_t *n)
   memset (&a, 0, sizeof (a));
   a.query.target_fd = cgfd;
   a.query.attach_type = BPF_CGROUP_DEVICE;
-  a.query.prog_ids = (uintptr_t) ids;
+  a.query.prog_ids = (uintptr_t)ids;
   a.query.prog_cnt = *n;
   if (sys_bpf (BPF_PROG_QUERY, &a) < 0)
     return -1;
@@ -144,7 +146,7 @@ detach (int cgfd, uint32_t id)
   union bpf_attr a;
   memset (&a, 0, sizeof (a));
   a.prog_id = id;
-  int pfd = (int) sys_bpf (BPF_PROG_GET_FD_BY_ID, &a);
+  int pfd = (int)sys_bpf (BPF_PROG_GET_FD_BY_ID, &a);
   if (pfd < 0)
     return;
   memset (&a, 0, sizeof (a));

@@ -47,7 +47,8 @@ husk_cgroup_oom_watch (struct husk_cgroup *cg, int *fd, husk_error_t *err)
 uint64_t
 husk_cgroup_oom_ack (int fd)
 {
-  union {
+  union
+  {
     uint64_t count;
     char buf[4096];
   } u;
@@ -66,10 +67,12 @@ husk_cgroup_check_driver (bool systemd, husk_error_t *err)
   if (!systemd)
     return 0;
   if (access ("/run/systemd/system", F_OK) == 0)
-    return husk_error (err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not implemented yet; "
-                                     "use the cgroupfs driver (drop --systemd-cgroup)");
-  return husk_error (err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver needs a running systemd, "
-                                   "and this host has none (/run/systemd/system is missing)");
+    return husk_error (err, ENOTSUP,
+                       "--systemd-cgroup: the systemd cgroup driver is not implemented yet; "
+                       "use the cgroupfs driver (drop --systemd-cgroup)");
+  return husk_error (err, ENOTSUP,
+                     "--systemd-cgroup: the systemd cgroup driver needs a running systemd, "
+                     "and this host has none (/run/systemd/system is missing)");
 }
 
 const char *

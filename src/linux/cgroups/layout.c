@@ -12,9 +12,9 @@
 
 #include "util/fs.h"
 
-static const char *const known_v1[] = { "cpu",   "cpuacct", "cpuset",     "memory",  "devices",
-                                        "freezer", "net_cls", "net_prio", "blkio",   "perf_event",
-                                        "hugetlb", "pids",    "rdma",     "misc",    NULL };
+static const char *const known_v1[]
+    = { "cpu",   "cpuacct",    "cpuset",  "memory", "devices", "freezer", "net_cls", "net_prio",
+        "blkio", "perf_event", "hugetlb", "pids",   "rdma",    "misc",    NULL };
 
 bool
 husk_cg_ctrls_has (const char *ctrls, const char *ctrl)
@@ -24,7 +24,7 @@ husk_cg_ctrls_has (const char *ctrls, const char *ctrl)
   while (p && *p)
     {
       const char *e = strchrnul (p, ',');
-      if ((size_t) (e - p) == l && strncmp (p, ctrl, l) == 0)
+      if ((size_t)(e - p) == l && strncmp (p, ctrl, l) == 0)
         return true;
       p = *e ? e + 1 : e;
     }
@@ -46,7 +46,8 @@ unescape (char *s)
     {
       if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] && r[3])
         {
-          *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+          *w++ = (char)(((unsigned)(r[1] - '0') << 6) | ((unsigned)(r[2] - '0') << 3)
+                        | (unsigned)(r[3] - '0'));
           r += 3;
         }
       else
@@ -81,8 +82,7 @@ v1_ctrls (const char *superopts)
 }
 
 static int
-add_mount (struct husk_cg_layout_info *l, const char *mnt, const char *root, const char *superopts,
-           bool v2)
+add_mount (struct husk_cg_layout_info *l, const char *mnt, const char *root, const char *superopts, bool v2)
 {
   struct husk_cg_mount *m = realloc (l->mounts, (l->n + 1) * sizeof (*m));
   if (m == NULL)

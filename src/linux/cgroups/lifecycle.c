@@ -15,7 +15,7 @@
 static void
 sleep_ms (int ms)
 {
-  struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+  struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
   nanosleep (&ts, NULL);
 }
 
@@ -114,7 +114,7 @@ append_pids (const char *dir, pid_t **pids, size_t *n, int depth, husk_error_t *
       if (np == NULL)
         return husk_error (err, ENOMEM, "pids");
       *pids = np;
-      (*pids)[(*n)++] = (pid_t) atoi (t);
+      (*pids)[(*n)++] = (pid_t)atoi (t);
     }
   if (depth > 32)
     return 0;
@@ -184,7 +184,7 @@ kill_pids (struct husk_cgroup *cg, int sig, husk_error_t *err)
     return -1;
   for (size_t i = 0; i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)
-      return husk_error (err, errno, "kill pid %d", (int) pids[i]);
+      return husk_error (err, errno, "kill pid %d", (int)pids[i]);
   return 0;
 }
 
@@ -209,10 +209,14 @@ husk_cgroup_kill_all (struct husk_cgroup *cg, int sig, husk_error_t *err)
       husk_error_free (err);
       return 0; /* already removed */
     }
-  /* Freeze so nothing forks between listing and killing. Keep the
-   * signal pending while frozen; SIGKILL acts on thaw. */
+  /* Freeze so nothing forks between listing and killing; thaw after so
+   * the signal is acted on. A container that was paused stays paused,
+   * unless it is SIGKILL (which must take effect, as runc). */
+  bool was_frozen = false;
+  if (husk_cgroup_is_frozen (cg, &was_frozen, err) < 0)
+    husk_error_free (err);
   if (husk_cgroup_freeze (cg, true, err) == 0)
-    frozen = true;
+    frozen = !was_frozen || sig == SIGKILL;
   else
     husk_error_free (err);
   int r = kill_pids (cg, sig, err);

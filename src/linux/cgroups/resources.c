@@ -30,16 +30,16 @@ opt_u64 (json_object *o, const char *base, const char *key, struct husk_cg_opt *
   if (v > INT64_MAX)
     return husk_error (err, 0, "%s: value out of range", husk_jpath_key (p, base, key));
   out->set = true;
-  out->v = (int64_t) v;
+  out->v = (int64_t)v;
   return 0;
 }
 
-#define TRY(x)          \
-  do                    \
-    {                   \
-      if ((x) < 0)      \
-        return -1;      \
-    }                   \
+#define TRY(x)                                                                                               \
+  do                                                                                                         \
+    {                                                                                                        \
+      if ((x) < 0)                                                                                           \
+        return -1;                                                                                           \
+    }                                                                                                        \
   while (0)
 
 static int
@@ -67,7 +67,7 @@ parse_memory (json_object *r, const char *base, struct husk_cg_res *res, husk_er
   TRY (husk_jget_bool (m, p, "checkBeforeUpdate", &res->mem.check_before_update, err));
   if (res->mem.swappiness.set && res->mem.swappiness.v > 100)
     return husk_error (err, 0, "%s.swappiness: %lld is not between 0 and 100", p,
-                       (long long) res->mem.swappiness.v);
+                       (long long)res->mem.swappiness.v);
   return 0;
 }
 
@@ -87,8 +87,8 @@ parse_cpu (json_object *r, const char *base, struct husk_cg_res *res, husk_error
   TRY (opt_i64 (c, p, "realtimeRuntime", &res->cpu.rt_runtime, err));
   TRY (opt_u64 (c, p, "realtimePeriod", &res->cpu.rt_period, err));
   TRY (opt_i64 (c, p, "idle", &res->cpu.idle, err));
-  TRY (husk_jget_str (c, p, "cpus", false, (char **) &res->cpu.cpus, err));
-  TRY (husk_jget_str (c, p, "mems", false, (char **) &res->cpu.mems, err));
+  TRY (husk_jget_str (c, p, "cpus", false, (char **)&res->cpu.cpus, err));
+  TRY (husk_jget_str (c, p, "mems", false, (char **)&res->cpu.mems, err));
   return 0;
 }
 
@@ -177,7 +177,7 @@ parse_hugepages (json_object *r, const char *base, struct husk_cg_res *res, husk
       json_object *e = json_object_array_get_idx (a, i);
       husk_jpath_idx (ep, p, i);
       TRY (husk_json_expect (e, json_type_object, ep, err));
-      TRY (husk_jget_str (e, ep, "pageSize", true, (char **) &res->huge[i].size, err));
+      TRY (husk_jget_str (e, ep, "pageSize", true, (char **)&res->huge[i].size, err));
       TRY (husk_jget_u64 (e, ep, "limit", true, &res->huge[i].limit, err));
       if (strchr (res->huge[i].size, '/') || res->huge[i].size[0] == '.')
         return husk_error (err, 0, "%s.pageSize: invalid `%s`", ep, res->huge[i].size);
@@ -207,7 +207,7 @@ parse_network (json_object *r, const char *base, struct husk_cg_res *res, husk_e
       json_object *e = json_object_array_get_idx (a, i);
       husk_jpath_idx (ep, ap, i);
       TRY (husk_json_expect (e, json_type_object, ep, err));
-      TRY (husk_jget_str (e, ep, "name", true, (char **) &res->prios[i].name, err));
+      TRY (husk_jget_str (e, ep, "name", true, (char **)&res->prios[i].name, err));
       TRY (husk_jget_u32 (e, ep, "priority", true, &res->prios[i].prio, err));
     }
   return 0;
@@ -221,8 +221,8 @@ parse_dev_rule (json_object *e, const char *ep, struct husk_cg_dev_rule *d, husk
   TRY (husk_json_expect (e, json_type_object, ep, err));
   TRY (husk_jget (e, ep, "allow", json_type_boolean, true, &v, err));
   d->allow = json_object_get_boolean (v);
-  TRY (husk_jget_str (e, ep, "type", false, (char **) &type, err));
-  TRY (husk_jget_str (e, ep, "access", false, (char **) &access, err));
+  TRY (husk_jget_str (e, ep, "type", false, (char **)&type, err));
+  TRY (husk_jget_str (e, ep, "access", false, (char **)&access, err));
   d->major = d->minor = -1;
   TRY (husk_jget_i64 (e, ep, "major", false, &d->major, err));
   TRY (husk_jget_i64 (e, ep, "minor", false, &d->minor, err));
@@ -267,14 +267,14 @@ parse_rdma (json_object *r, const char *base, struct husk_cg_res *res, husk_erro
   if ((res->rdma = calloc (json_object_object_length (o) + 1, sizeof (*res->rdma))) == NULL)
     return husk_error (err, ENOMEM, "%s", p);
   json_object_object_foreach (o, key, val)
-    {
-      struct husk_cg_rdma *d = &res->rdma[res->n_rdma++];
-      husk_jpath_key (ep, p, key);
-      TRY (husk_json_expect (val, json_type_object, ep, err));
-      d->dev = key;
-      TRY (opt_u64 (val, ep, "hcaHandles", &d->handles, err));
-      TRY (opt_u64 (val, ep, "hcaObjects", &d->objects, err));
-    }
+  {
+    struct husk_cg_rdma *d = &res->rdma[res->n_rdma++];
+    husk_jpath_key (ep, p, key);
+    TRY (husk_json_expect (val, json_type_object, ep, err));
+    d->dev = key;
+    TRY (opt_u64 (val, ep, "hcaHandles", &d->handles, err));
+    TRY (opt_u64 (val, ep, "hcaObjects", &d->objects, err));
+  }
   return 0;
 }
 
@@ -287,13 +287,13 @@ parse_unified (json_object *r, const char *base, struct husk_cg_res *res, husk_e
     return 0;
   husk_jpath_key (p, base, "unified");
   json_object_object_foreach (res->unified, key, val)
-    {
-      husk_jpath_key (ep, p, key);
-      TRY (husk_json_expect (val, json_type_string, ep, err));
-      /* A key names a file of the cgroup, never a path elsewhere. */
-      if (strchr (key, '/') || key[0] == '.' || strchr (key, '.') == NULL)
-        return husk_error (err, 0, "%s: `%s` is not a cgroup file name", ep, key);
-    }
+  {
+    husk_jpath_key (ep, p, key);
+    TRY (husk_json_expect (val, json_type_string, ep, err));
+    /* A key names a file of the cgroup, never a path elsewhere. */
+    if (strchr (key, '/') || key[0] == '.' || strchr (key, '.') == NULL)
+      return husk_error (err, 0, "%s: `%s` is not a cgroup file name", ep, key);
+  }
   return 0;
 }
 
@@ -332,10 +332,10 @@ husk_cg_res_parse (json_object *o, const char *jpath, struct husk_cg_res *res, h
 
 /* runc's AllowedDevices: what every container gets on top of its rules. */
 static const struct husk_cg_dev_rule default_rules[] = {
-  { true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },    /* mknod of anything */
-  { true, 'c', 1, 3, "rwm" },  { true, 'c', 1, 8, "rwm" },   /* null, random */
-  { true, 'c', 1, 7, "rwm" },  { true, 'c', 5, 0, "rwm" },   /* full, tty */
-  { true, 'c', 1, 5, "rwm" },  { true, 'c', 1, 9, "rwm" },   /* zero, urandom */
+  { true, 'c', -1, -1, "m" },    { true, 'b', -1, -1, "m" }, /* mknod of anything */
+  { true, 'c', 1, 3, "rwm" },    { true, 'c', 1, 8, "rwm" }, /* null, random */
+  { true, 'c', 1, 7, "rwm" },    { true, 'c', 5, 0, "rwm" }, /* full, tty */
+  { true, 'c', 1, 5, "rwm" },    { true, 'c', 1, 9, "rwm" }, /* zero, urandom */
   { true, 'c', 136, -1, "rwm" }, { true, 'c', 5, 2, "rwm" }, /* pts, ptmx */
   { true, 'c', 10, 200, "rwm" },                             /* tun */
 };
@@ -357,8 +357,8 @@ husk_cg_res_add_default_devices (struct husk_cg_res *res, const struct husk_conf
       const struct husk_device *cd = &cfg->devices[i];
       if (cd->type == 'p')
         continue; /* fifos are not controlled */
-      d[res->n_devs++] = (struct husk_cg_dev_rule){ true, cd->type == 'b' ? 'b' : 'c', cd->major, cd->minor,
-                                                    "rwm" };
+      d[res->n_devs++]
+          = (struct husk_cg_dev_rule){ true, cd->type == 'b' ? 'b' : 'c', cd->major, cd->minor, "rwm" };
     }
   return 0;
 }
@@ -406,14 +406,15 @@ husk_cg_res_v2_needs (const struct husk_cg_res *res, bool hybrid, const char **o
   /* unified keys name their controller before the dot ("memory.high"). */
   if (res->unified)
     {
-      static const char *const known[] = { "memory", "cpu", "cpuset", "pids", "io", "hugetlb", "rdma", "misc", NULL };
+      static const char *const known[]
+          = { "memory", "cpu", "cpuset", "pids", "io", "hugetlb", "rdma", "misc", NULL };
       json_object_object_foreach (res->unified, key, val)
-        {
-          (void) val;
-          for (size_t i = 0; known[i] && n < 15; i++)
-            if (strncmp (key, known[i], strlen (known[i])) == 0 && key[strlen (known[i])] == '.')
-              out[n++] = known[i];
-        }
+      {
+        (void)val;
+        for (size_t i = 0; known[i] && n < 15; i++)
+          if (strncmp (key, known[i], strlen (known[i])) == 0 && key[strlen (known[i])] == '.')
+            out[n++] = known[i];
+      }
     }
   return n;
 }
@@ -460,7 +461,7 @@ husk_cg_swap_to_v2 (int64_t memsw, int64_t mem, int64_t *out, husk_error_t *err)
     return husk_error (err, 0, "linux.resources.memory.swap: a swap limit needs a memory limit");
   if (memsw < mem)
     return husk_error (err, 0, "linux.resources.memory.swap: %lld is below the memory limit %lld",
-                       (long long) memsw, (long long) mem);
+                       (long long)memsw, (long long)mem);
   *out = memsw - mem;
   return 0;
 }

@@ -7,18 +7,18 @@
 
 #include "util/log.h"
 
-#define TRY(x)          \
-  do                    \
-    {                   \
-      if ((x) < 0)      \
-        return -1;      \
-    }                   \
+#define TRY(x)                                                                                               \
+  do                                                                                                         \
+    {                                                                                                        \
+      if ((x) < 0)                                                                                           \
+        return -1;                                                                                           \
+    }                                                                                                        \
   while (0)
 
 static int
 wr_i64 (const char *dir, const char *file, int64_t v, husk_error_t *err)
 {
-  return husk_cg_writef (dir, file, err, "%lld", (long long) v);
+  return husk_cg_writef (dir, file, err, "%lld", (long long)v);
 }
 
 /* The v1 directory of ctrl; *skip when the setting lives elsewhere (v2
@@ -42,13 +42,13 @@ need_dir (struct husk_cgroup *cg, const char *ctrl, bool wanted, bool *skip, hus
   return NULL;
 }
 
-#define NEED(var, ctrl, wanted)                      \
-  bool skip_##var;                                   \
-  const char *var = need_dir (cg, ctrl, wanted, &skip_##var, err); \
-  if (var == NULL && !skip_##var)                    \
-    return -1;                                       \
-  if (skip_##var)                                    \
-    return 0
+#define NEED(var, ctrl, wanted)                                                                              \
+  bool skip_##var;                                                                                           \
+  const char *var = need_dir (cg, ctrl, wanted, &skip_##var, err);                                           \
+  if (var == NULL && !skip_##var)                                                                            \
+    return -1;                                                                                               \
+  if (skip_##var)                                                                                            \
+  return 0
 
 /* A setting the kernel dropped (kmem on >= 6.x) only warns. */
 static int
@@ -84,14 +84,14 @@ memory_and_swap (const char *d, const struct husk_cg_res *res, husk_error_t *err
       TRY (husk_cg_read_u64 (d, "memory.limit_in_bytes", &cur_mem, err));
       TRY (husk_cg_read_u64 (d, "memory.memsw.limit_in_bytes", &cur_sw, err));
       if (cur_sw < (1ULL << 62) && cur_sw >= cur_mem)
-        swap = mem + (int64_t) (cur_sw - cur_mem);
+        swap = mem + (int64_t)(cur_sw - cur_mem);
     }
   if (mem != 0 && swap != 0)
     {
       /* memsw must stay >= memory at every step. */
       uint64_t cur = 0;
       TRY (husk_cg_read_u64 (d, "memory.memsw.limit_in_bytes", &cur, err));
-      if (swap == -1 || cur < (uint64_t) swap)
+      if (swap == -1 || cur < (uint64_t)swap)
         {
           TRY (wr_i64 (d, "memory.memsw.limit_in_bytes", swap, err));
           return wr_i64 (d, "memory.limit_in_bytes", mem, err);
@@ -116,9 +116,9 @@ apply_memory (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error_
     {
       uint64_t usage = 0;
       TRY (husk_cg_read_u64 (d, "memory.usage_in_bytes", &usage, err));
-      if ((uint64_t) res->mem.limit.v < usage)
+      if ((uint64_t)res->mem.limit.v < usage)
         return husk_error (err, 0, "rejecting memory limit %lld below the current usage %llu",
-                           (long long) res->mem.limit.v, (unsigned long long) usage);
+                           (long long)res->mem.limit.v, (unsigned long long)usage);
     }
   TRY (memory_and_swap (d, res, err));
   if (res->mem.reservation.set && res->mem.reservation.v != 0)
@@ -166,17 +166,18 @@ apply_cpu (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error_t *
       TRY (wr_i64 (d, "cpu.shares", res->cpu.shares.v, err));
       TRY (husk_cg_read_u64 (d, "cpu.shares", &got, err));
       /* The kernel clamps silently; say so instead. */
-      if ((uint64_t) res->cpu.shares.v > got)
-        return husk_error (err, 0, "the maximum allowed cpu-shares is %llu", (unsigned long long) got);
-      if ((uint64_t) res->cpu.shares.v < got)
-        return husk_error (err, 0, "the minimum allowed cpu-shares is %llu", (unsigned long long) got);
+      if ((uint64_t)res->cpu.shares.v > got)
+        return husk_error (err, 0, "the maximum allowed cpu-shares is %llu", (unsigned long long)got);
+      if ((uint64_t)res->cpu.shares.v < got)
+        return husk_error (err, 0, "the minimum allowed cpu-shares is %llu", (unsigned long long)got);
     }
   TRY (write_pair (d, "cpu.cfs_period_us", res->cpu.period, "cpu.cfs_quota_us", res->cpu.quota, err));
   if (res->cpu.burst.set)
     TRY (wr_i64 (d, "cpu.cfs_burst_us", res->cpu.burst.v, err));
   if (res->cpu.idle.set)
     TRY (wr_i64 (d, "cpu.idle", res->cpu.idle.v, err));
-  return write_pair (d, "cpu.rt_period_us", res->cpu.rt_period, "cpu.rt_runtime_us", res->cpu.rt_runtime, err);
+  return write_pair (d, "cpu.rt_period_us", res->cpu.rt_period, "cpu.rt_runtime_us", res->cpu.rt_runtime,
+                     err);
 }
 
 static int
@@ -211,10 +212,9 @@ blkio_file (const char *d, const char *plain, const char *bfq)
 static int
 apply_blkio (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error_t *err)
 {
-  static const char *const thr[HUSK_THR_N] = { "blkio.throttle.read_bps_device",
-                                               "blkio.throttle.write_bps_device",
-                                               "blkio.throttle.read_iops_device",
-                                               "blkio.throttle.write_iops_device" };
+  static const char *const thr[HUSK_THR_N]
+      = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+          "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
   bool wanted = res->blkio.weight.set || res->blkio.leaf_weight.set || res->blkio.n_wdev;
   for (int i = 0; i < HUSK_THR_N; i++)
     wanted |= res->blkio.n_thr[i] > 0;
@@ -229,18 +229,18 @@ apply_blkio (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error_t
       const struct husk_cg_wdev *w = &res->blkio.wdev[i];
       if (w->weight.set)
         TRY (husk_cg_writef (d, blkio_file (d, "blkio.weight_device", "blkio.bfq.weight_device"), err,
-                             "%lld:%lld %lld", (long long) w->major, (long long) w->minor,
-                             (long long) w->weight.v));
+                             "%lld:%lld %lld", (long long)w->major, (long long)w->minor,
+                             (long long)w->weight.v));
       if (w->leaf_weight.set)
-        TRY (husk_cg_writef (d, "blkio.leaf_weight_device", err, "%lld:%lld %lld", (long long) w->major,
-                             (long long) w->minor, (long long) w->leaf_weight.v));
+        TRY (husk_cg_writef (d, "blkio.leaf_weight_device", err, "%lld:%lld %lld", (long long)w->major,
+                             (long long)w->minor, (long long)w->leaf_weight.v));
     }
   for (int t = 0; t < HUSK_THR_N; t++)
     for (size_t i = 0; i < res->blkio.n_thr[t]; i++)
       {
         const struct husk_cg_rate *r = &res->blkio.thr[t][i];
-        TRY (husk_cg_writef (d, thr[t], err, "%lld:%lld %llu", (long long) r->major, (long long) r->minor,
-                             (unsigned long long) r->rate));
+        TRY (husk_cg_writef (d, thr[t], err, "%lld:%lld %llu", (long long)r->major, (long long)r->minor,
+                             (unsigned long long)r->rate));
       }
   return 0;
 }
@@ -253,10 +253,10 @@ apply_hugetlb (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error
     {
       char file[128];
       snprintf (file, sizeof (file), "hugetlb.%s.limit_in_bytes", res->huge[i].size);
-      TRY (wr_i64 (d, file, (int64_t) res->huge[i].limit, err));
+      TRY (wr_i64 (d, file, (int64_t)res->huge[i].limit, err));
       snprintf (file, sizeof (file), "hugetlb.%s.rsvd.limit_in_bytes", res->huge[i].size);
       if (husk_cg_exists (d, file))
-        TRY (wr_i64 (d, file, (int64_t) res->huge[i].limit, err));
+        TRY (wr_i64 (d, file, (int64_t)res->huge[i].limit, err));
     }
   return 0;
 }
@@ -283,9 +283,9 @@ husk_cg_rdma_line (const struct husk_cg_rdma *r, char *buf, size_t len)
 {
   int n = snprintf (buf, len, "%s", r->dev);
   if (r->handles.set)
-    n += snprintf (buf + n, len - n, " hca_handle=%lld", (long long) r->handles.v);
+    n += snprintf (buf + n, len - n, " hca_handle=%lld", (long long)r->handles.v);
   if (r->objects.set)
-    n += snprintf (buf + n, len - n, " hca_object=%lld", (long long) r->objects.v);
+    n += snprintf (buf + n, len - n, " hca_object=%lld", (long long)r->objects.v);
   return n;
 }
 
@@ -307,9 +307,9 @@ dev_rule_str (const struct husk_cg_dev_rule *r, char *buf, size_t len)
 {
   char maj[24] = "*", min[24] = "*";
   if (r->major >= 0)
-    snprintf (maj, sizeof (maj), "%lld", (long long) r->major);
+    snprintf (maj, sizeof (maj), "%lld", (long long)r->major);
   if (r->minor >= 0)
-    snprintf (min, sizeof (min), "%lld", (long long) r->minor);
+    snprintf (min, sizeof (min), "%lld", (long long)r->minor);
   if (r->type == 'a')
     snprintf (buf, len, "a *:* %s", r->access);
   else
@@ -323,7 +323,9 @@ apply_devices (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error
   if (!res->has_devices)
     return 0;
   if (d == NULL)
-    return cg->layout == HUSK_CG_V1 ? husk_error (err, 0, "cannot set devices: the `devices` controller is not mounted") : 0;
+    return cg->layout == HUSK_CG_V1
+               ? husk_error (err, 0, "cannot set devices: the `devices` controller is not mounted")
+               : 0;
   /* The rules are a whitelist on top of "deny everything", as runc. */
   TRY (husk_cg_write (d, "devices.deny", "a", err));
   for (size_t i = 0; i < res->n_devs; i++)
@@ -339,10 +341,10 @@ int
 husk_cg_apply_v1 (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error_t *err)
 {
   int (*const steps[]) (struct husk_cgroup *, const struct husk_cg_res *, husk_error_t *)
-      = { apply_devices, apply_cpuset, apply_memory, apply_cpu, apply_pids,
-          apply_blkio,   apply_hugetlb, apply_net,   apply_rdma };
+      = { apply_devices, apply_cpuset,  apply_memory, apply_cpu, apply_pids,
+          apply_blkio,   apply_hugetlb, apply_net,    apply_rdma };
   for (size_t i = 0; i < sizeof (steps) / sizeof (steps[0]); i++)
-    TRY (steps[i] (cg, res, err));
+    TRY (steps[i](cg, res, err));
   if (res->unified && json_object_object_length (res->unified) && cg->layout == HUSK_CG_V1)
     return husk_error (err, 0, "linux.resources.unified: needs cgroup v2, this host has only v1");
   return 0;

@@ -8,12 +8,12 @@
 
 #include "util/log.h"
 
-#define TRY(x)          \
-  do                    \
-    {                   \
-      if ((x) < 0)      \
-        return -1;      \
-    }                   \
+#define TRY(x)                                                                                               \
+  do                                                                                                         \
+    {                                                                                                        \
+      if ((x) < 0)                                                                                           \
+        return -1;                                                                                           \
+    }                                                                                                        \
   while (0)
 
 static int
@@ -21,7 +21,7 @@ wr_max (const char *d, const char *file, int64_t v, husk_error_t *err)
 {
   if (v < 0)
     return husk_cg_write (d, file, "max", err);
-  return husk_cg_writef (d, file, err, "%lld", (long long) v);
+  return husk_cg_writef (d, file, err, "%lld", (long long)v);
 }
 
 static int
@@ -34,9 +34,9 @@ apply_memory (const char *d, const struct husk_cg_res *res, husk_error_t *err)
     {
       uint64_t usage = 0;
       TRY (husk_cg_read_u64 (d, "memory.current", &usage, err));
-      if ((uint64_t) mem < usage)
-        return husk_error (err, 0, "rejecting memory limit %lld below the current usage %llu", (long long) mem,
-                           (unsigned long long) usage);
+      if ((uint64_t)mem < usage)
+        return husk_error (err, 0, "rejecting memory limit %lld below the current usage %llu", (long long)mem,
+                           (unsigned long long)usage);
     }
   /* Swap first: memory.max may fail (EBUSY) and leave swap as it was. */
   if (swap != 0)
@@ -72,25 +72,28 @@ unified_has (const struct husk_cg_res *res, const char *key)
 static int
 apply_cpu (const char *d, const struct husk_cg_res *res, husk_error_t *err)
 {
-  if ((res->cpu.rt_runtime.set && res->cpu.rt_runtime.v != 0) || (res->cpu.rt_period.set && res->cpu.rt_period.v != 0))
+  if ((res->cpu.rt_runtime.set && res->cpu.rt_runtime.v != 0)
+      || (res->cpu.rt_period.set && res->cpu.rt_period.v != 0))
     return husk_error (err, 0, "linux.resources.cpu.realtime*: not supported on cgroup v2");
   /* An explicit unified cpu.weight wins over the converted shares. */
   if (res->cpu.shares.set && res->cpu.shares.v != 0 && !unified_has (res, "cpu.weight"))
     TRY (husk_cg_writef (d, "cpu.weight", err, "%llu",
-                         (unsigned long long) husk_cg_shares_to_weight ((uint64_t) res->cpu.shares.v)));
-  int64_t quota = res->cpu.quota.set ? res->cpu.quota.v : 0, period = res->cpu.period.set ? res->cpu.period.v : 0;
+                         (unsigned long long)husk_cg_shares_to_weight ((uint64_t)res->cpu.shares.v)));
+  int64_t quota = res->cpu.quota.set ? res->cpu.quota.v : 0,
+          period = res->cpu.period.set ? res->cpu.period.v : 0;
   if (quota != 0 || period != 0)
     {
       char v[64];
-      int n = quota > 0 ? snprintf (v, sizeof (v), "%lld", (long long) quota) : snprintf (v, sizeof (v), "max");
+      int n
+          = quota > 0 ? snprintf (v, sizeof (v), "%lld", (long long)quota) : snprintf (v, sizeof (v), "max");
       if (period != 0)
-        snprintf (v + n, sizeof (v) - n, " %lld", (long long) period);
+        snprintf (v + n, sizeof (v) - n, " %lld", (long long)period);
       TRY (husk_cg_write (d, "cpu.max", v, err));
     }
   if (res->cpu.burst.set)
-    TRY (husk_cg_writef (d, "cpu.max.burst", err, "%lld", (long long) res->cpu.burst.v));
+    TRY (husk_cg_writef (d, "cpu.max.burst", err, "%lld", (long long)res->cpu.burst.v));
   if (res->cpu.idle.set)
-    TRY (husk_cg_writef (d, "cpu.idle", err, "%lld", (long long) res->cpu.idle.v));
+    TRY (husk_cg_writef (d, "cpu.idle", err, "%lld", (long long)res->cpu.idle.v));
   return 0;
 }
 
@@ -103,10 +106,10 @@ apply_io (const char *d, const struct husk_cg_res *res, husk_error_t *err)
   if (res->blkio.weight.set && res->blkio.weight.v != 0)
     {
       if (bfq)
-        TRY (husk_cg_writef (d, "io.bfq.weight", err, "%lld", (long long) res->blkio.weight.v));
+        TRY (husk_cg_writef (d, "io.bfq.weight", err, "%lld", (long long)res->blkio.weight.v));
       else
         TRY (husk_cg_writef (d, "io.weight", err, "default %llu",
-                             (unsigned long long) husk_cg_blkio_to_io_weight ((uint64_t) res->blkio.weight.v)));
+                             (unsigned long long)husk_cg_blkio_to_io_weight ((uint64_t)res->blkio.weight.v)));
     }
   for (size_t i = 0; i < res->blkio.n_wdev; i++)
     {
@@ -114,11 +117,11 @@ apply_io (const char *d, const struct husk_cg_res *res, husk_error_t *err)
       if (!w->weight.set)
         continue;
       if (bfq)
-        TRY (husk_cg_writef (d, "io.bfq.weight", err, "%lld:%lld %lld", (long long) w->major,
-                             (long long) w->minor, (long long) w->weight.v));
+        TRY (husk_cg_writef (d, "io.bfq.weight", err, "%lld:%lld %lld", (long long)w->major,
+                             (long long)w->minor, (long long)w->weight.v));
       else
-        TRY (husk_cg_writef (d, "io.weight", err, "%lld:%lld %llu", (long long) w->major, (long long) w->minor,
-                             (unsigned long long) husk_cg_blkio_to_io_weight ((uint64_t) w->weight.v)));
+        TRY (husk_cg_writef (d, "io.weight", err, "%lld:%lld %llu", (long long)w->major, (long long)w->minor,
+                             (unsigned long long)husk_cg_blkio_to_io_weight ((uint64_t)w->weight.v)));
     }
   for (int t = 0; t < HUSK_THR_N; t++)
     for (size_t i = 0; i < res->blkio.n_thr[t]; i++)
@@ -126,11 +129,11 @@ apply_io (const char *d, const struct husk_cg_res *res, husk_error_t *err)
         const struct husk_cg_rate *r = &res->blkio.thr[t][i];
         /* 0 means "no limit" in the spec, "max" in io.max. */
         if (r->rate == 0)
-          TRY (husk_cg_writef (d, "io.max", err, "%lld:%lld %s=max", (long long) r->major, (long long) r->minor,
+          TRY (husk_cg_writef (d, "io.max", err, "%lld:%lld %s=max", (long long)r->major, (long long)r->minor,
                                key[t]));
         else
-          TRY (husk_cg_writef (d, "io.max", err, "%lld:%lld %s=%llu", (long long) r->major, (long long) r->minor,
-                               key[t], (unsigned long long) r->rate));
+          TRY (husk_cg_writef (d, "io.max", err, "%lld:%lld %s=%llu", (long long)r->major,
+                               (long long)r->minor, key[t], (unsigned long long)r->rate));
       }
   return 0;
 }
@@ -142,11 +145,11 @@ apply_hugetlb (const char *d, const struct husk_cg_res *res, husk_error_t *err)
     {
       char file[128];
       snprintf (file, sizeof (file), "hugetlb.%s.max", res->huge[i].size);
-      TRY (husk_cg_writef (d, file, err, "%llu", (unsigned long long) res->huge[i].limit));
+      TRY (husk_cg_writef (d, file, err, "%llu", (unsigned long long)res->huge[i].limit));
       /* Reservations too, so a mapping cannot reserve past the limit. */
       snprintf (file, sizeof (file), "hugetlb.%s.rsvd.max", res->huge[i].size);
       if (husk_cg_exists (d, file))
-        TRY (husk_cg_writef (d, file, err, "%llu", (unsigned long long) res->huge[i].limit));
+        TRY (husk_cg_writef (d, file, err, "%llu", (unsigned long long)res->huge[i].limit));
     }
   return 0;
 }
@@ -169,13 +172,15 @@ apply_unified (const char *d, const struct husk_cg_res *res, husk_error_t *err)
   if (res->unified == NULL)
     return 0;
   json_object_object_foreach (res->unified, key, val)
-    {
-      const char *v = json_object_get_string (val);
-      if (!husk_cg_exists (d, key))
-        return husk_error (err, ENOENT, "linux.resources.unified: `%s` is not a file of the cgroup "
-                                        "(controller not enabled or not supported)", key);
-      TRY (husk_cg_write (d, key, v, err));
-    }
+  {
+    const char *v = json_object_get_string (val);
+    if (!husk_cg_exists (d, key))
+      return husk_error (err, ENOENT,
+                         "linux.resources.unified: `%s` is not a file of the cgroup "
+                         "(controller not enabled or not supported)",
+                         key);
+    TRY (husk_cg_write (d, key, v, err));
+  }
   return 0;
 }
 
@@ -195,10 +200,14 @@ apply_pure (struct husk_cgroup *cg, const char *d, const struct husk_cg_res *res
   bool io = res->blkio.weight.set || res->blkio.n_wdev;
   for (int t = 0; t < HUSK_THR_N; t++)
     io |= res->blkio.n_thr[t] > 0;
-  TRY (need (cg, "memory", (res->mem.limit.set && res->mem.limit.v) || (res->mem.swap.set && res->mem.swap.v)
-                               || (res->mem.reservation.set && res->mem.reservation.v), err));
-  TRY (need (cg, "cpu", (res->cpu.shares.set && res->cpu.shares.v) || res->cpu.quota.set || res->cpu.period.set
-                            || res->cpu.burst.set, err));
+  TRY (need (cg, "memory",
+             (res->mem.limit.set && res->mem.limit.v) || (res->mem.swap.set && res->mem.swap.v)
+                 || (res->mem.reservation.set && res->mem.reservation.v),
+             err));
+  TRY (need (cg, "cpu",
+             (res->cpu.shares.set && res->cpu.shares.v) || res->cpu.quota.set || res->cpu.period.set
+                 || res->cpu.burst.set,
+             err));
   TRY (need (cg, "cpuset", (res->cpu.cpus && *res->cpu.cpus) || (res->cpu.mems && *res->cpu.mems), err));
   TRY (need (cg, "pids", res->pids_limit.set && res->pids_limit.v, err));
   TRY (need (cg, "io", io, err));

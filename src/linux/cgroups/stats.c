@@ -63,7 +63,7 @@ cpu_v1 (const struct husk_cgroup *cg)
   const char *acct = husk_cg_dir_v1 (cg, "cpuacct"), *cpu = husk_cg_dir_v1 (cg, "cpu");
   json_object *o = json_object_new_object (), *u = json_object_new_object (), *t = json_object_new_object ();
   long hz = sysconf (_SC_CLK_TCK);
-  uint64_t ns_per_tick = 1000000000ULL / (uint64_t) (hz > 0 ? hz : 100);
+  uint64_t ns_per_tick = 1000000000ULL / (uint64_t)(hz > 0 ? hz : 100);
   if (acct)
     {
       static const char *const lists[][2] = { { "percpu", "cpuacct.usage_percpu" },
@@ -245,9 +245,9 @@ blkio_v1 (const char *d)
 {
   json_object *o = json_object_new_object ();
   /* CFQ's files when present, else BFQ's, else the throttle counters. */
-  const char *pre = husk_cg_exists (d, "blkio.io_service_bytes_recursive")        ? "blkio."
+  const char *pre = husk_cg_exists (d, "blkio.io_service_bytes_recursive")       ? "blkio."
                     : husk_cg_exists (d, "blkio.bfq.io_service_bytes_recursive") ? "blkio.bfq."
-                                                                                  : "blkio.throttle.";
+                                                                                 : "blkio.throttle.";
   char f[96];
   snprintf (f, sizeof (f), "%sio_service_bytes_recursive", pre);
   add_nonempty (o, "ioServiceBytesRecursive", blk_v1_list (d, f));
@@ -259,7 +259,8 @@ blkio_v1 (const char *d)
 static json_object *
 blkio_v2 (const char *d)
 {
-  json_object *o = json_object_new_object (), *bytes = json_object_new_array (), *ios = json_object_new_array ();
+  json_object *o = json_object_new_object (), *bytes = json_object_new_array (),
+              *ios = json_object_new_array ();
   cleanup_free char *s = NULL;
   husk_error_t e = NULL;
   if (husk_cg_read (d, "io.stat", &s, &e) < 0)
@@ -340,9 +341,11 @@ husk_cgroup_stats (struct husk_cgroup *cg, json_object **out, husk_error_t *err)
   const char *huge = pure ? v2 : husk_cg_dir_v1 (cg, "hugetlb");
   bool huge_v2 = pure || (huge == NULL && v2 != NULL);
   json_object_object_add (o, "cpu", pure ? cpu_v2 (v2) : cpu_v1 (cg));
-  json_object_object_add (o, "memory", mem ? (pure ? memory_v2 (mem) : memory_v1 (mem)) : json_object_new_object ());
+  json_object_object_add (o, "memory",
+                          mem ? (pure ? memory_v2 (mem) : memory_v1 (mem)) : json_object_new_object ());
   json_object_object_add (o, "pids", pids (pd));
-  json_object_object_add (o, "blkio", blk ? (pure ? blkio_v2 (blk) : blkio_v1 (blk)) : json_object_new_object ());
+  json_object_object_add (o, "blkio",
+                          blk ? (pure ? blkio_v2 (blk) : blkio_v1 (blk)) : json_object_new_object ());
   json_object_object_add (o, "hugetlb", hugetlb (huge ? huge : v2, huge_v2));
   json_object_object_add (o, "intel_rdt", json_object_new_object ());
   json_object_object_add (o, "network_interfaces", NULL);
