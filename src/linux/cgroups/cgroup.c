@@ -336,6 +336,38 @@ create_dirs (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error_t
   return 0;
 }
 
+static bool
+has_dotdot (const char *p)
+{
+  for (const char *c = p; c && *c;)
+    {
+      size_t l = strcspn (c, "/");
+      if (l == 2 && c[0] == '.' && c[1] == '.')
+        return true;
+      c += l;
+      c += *c == '/';
+    }
+  return false;
+}
+
+static bool
+rootless_without_cgroup (const struct husk_cg_res *res, husk_error_t e)
+{
+  int n = e ? e->errno_ : 0;
+  return geteuid () != 0 && (n == EACCES || n == EPERM || n == EROFS) && !husk_cg_res_has_limits (res);
+}
+
+static void
+drop_dirs (struct husk_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->n; i++)
+    {
+      free (cg->dirs[i].ctrls);
+      free (cg->dirs[i].path);
+    }
+  cg->n = 0;
+}
+
 int
 husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_cgroup **out,
                     husk_error_t *err)
@@ -350,7 +382,7 @@ husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_c
         return husk_error (err, ENOMEM, "cgroup");
       inner = def;
     }
-  if (strstr (inner, "..") && (strstr (inner, "/../") || strncmp (inner, "../", 3) == 0))
+  if (has_dotdot (inner))
     return husk_error (err, 0, "linux.cgroupsPath: `%s` must not contain `..`", inner);
   if (husk_cg_res_parse (cfg ? cfg->resources : NULL, "linux.resources", &res, err) < 0)
     return -1;
@@ -359,10 +391,18 @@ husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_c
   if (def)
     cg->parents = 1;
   if (create_dirs (cg, &res, err) < 0)
-    goto fail;
-  if (cg->layout != HUSK_CG_V2 && husk_cg_apply_v1 (cg, &res, err) < 0)
+    {
+      if (!rootless_without_cgroup (&res, *err))
+        goto fail;
+      /* As runc: a rootless container without limits runs in the
+       * caller's cgroup when it may not create one. */
+      husk_warn ("%s; running without a cgroup of its own (rootless, no limits set)", (*err)->msg);
+      husk_error_free (err);
+      drop_dirs (cg);
+    }
+  if (cg->n && cg->layout != HUSK_CG_V2 && husk_cg_apply_v1 (cg, &res, err) < 0)
     goto fail_rm;
-  if (cg->layout != HUSK_CG_V1 && husk_cg_apply_v2 (cg, &res, err) < 0)
+  if (cg->n && cg->layout != HUSK_CG_V1 && husk_cg_apply_v2 (cg, &res, err) < 0)
     goto fail_rm;
   husk_cg_res_free (&res);
   *out = cg;

@@ -170,6 +170,8 @@ int husk_cg_res_parse (json_object *o, const char *jpath, struct husk_cg_res *re
 int husk_cg_res_add_default_devices (struct husk_cg_res *res, const struct husk_config *cfg,
                                      husk_error_t *err);
 void husk_cg_res_free (struct husk_cg_res *res);
+/* Whether any limit (not counting device rules) is asked for. */
+bool husk_cg_res_has_limits (const struct husk_cg_res *res);
 
 /* Apply (resources_v1.c / resources_v2.c). `update` relaxes ordering
  * checks that only matter on a live cgroup. */

@@ -465,3 +465,18 @@ husk_cg_swap_to_v2 (int64_t memsw, int64_t mem, int64_t *out, husk_error_t *err)
   *out = memsw - mem;
   return 0;
 }
+
+bool
+husk_cg_res_has_limits (const struct husk_cg_res *r)
+{
+  bool any = r->mem.limit.set || r->mem.reservation.set || r->mem.swap.set || r->mem.kernel.set
+             || r->mem.kernel_tcp.set || r->mem.swappiness.set || r->mem.disable_oom;
+  any |= r->cpu.shares.set || r->cpu.quota.set || r->cpu.period.set || r->cpu.burst.set
+         || r->cpu.rt_runtime.set || r->cpu.rt_period.set || r->cpu.idle.set || (r->cpu.cpus && *r->cpu.cpus)
+         || (r->cpu.mems && *r->cpu.mems);
+  any |= r->pids_limit.set || r->blkio.weight.set || r->blkio.leaf_weight.set || r->blkio.n_wdev;
+  for (int i = 0; i < HUSK_THR_N; i++)
+    any |= r->blkio.n_thr[i] > 0;
+  any |= r->n_huge || r->class_id.set || r->n_prios || r->n_rdma;
+  return any || (r->unified && json_object_object_length (r->unified) > 0);
+}
