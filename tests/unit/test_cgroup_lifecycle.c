@@ -452,6 +452,41 @@ test_create_failure_leaves_nothing (void **state)
   assert_int_not_equal (access (dir, F_OK), 0);
 }
 
+static int
+child_rootless (void *arg)
+{
+  husk_error_t err = NULL;
+  struct husk_cgroup *cg = NULL;
+  char path[128];
+  snprintf (path, sizeof (path), "%s/rootless", parent);
+  if (setgid (65534) < 0 || setuid (65534) < 0)
+    return 1;
+  /* No limits: runs without a cgroup of its own. */
+  struct husk_config *cfg = config (path, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}");
+  if (husk_cgroup_create (cfg, "x", &cg, &err) < 0 || cg->n != 0)
+    return 2;
+  husk_cgroup_free (cg);
+  husk_config_free (cfg);
+  /* Limits that cannot be applied are an error naming the directory. */
+  cfg = config (path, "{\"pids\":{\"limit\":5}}");
+  if (husk_cgroup_create (cfg, "x", &cg, &err) == 0 || err->errno_ != EACCES)
+    return 3;
+  husk_config_free (cfg);
+  return 0;
+}
+
+static void
+test_rootless_without_permission (void **state)
+{
+  pid_t pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    _exit (child_rootless (NULL));
+  int st = wait_status (pid);
+  assert_true (WIFEXITED (st));
+  assert_int_equal (WEXITSTATUS (st), 0);
+}
+
 static void
 test_conversions (void **state)
 {
@@ -542,6 +577,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_update_and_refused_value, setup, teardown),
     cmocka_unit_test_setup_teardown (test_create_failure_leaves_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (test_stats, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_rootless_without_permission, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
