@@ -233,6 +233,11 @@ husk_init_main (struct husk_init_ctx *ctx)
   cleanup_free char *exe = NULL;
   struct husk_rootfs_opts ro = { .rootfs = ctx->rootfs, .no_pivot = ctx->opts->no_pivot,
                                  .in_userns = ctx->new_userns };
+  sigset_t none;
+  /* `run` blocks every signal to forward them; the container must start
+   * with none blocked, as exec keeps the mask. */
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
   /* The parent's lock and its end of the socket must not live on here:
    * the lock would block every later command on this id. */
   close (ctx->lock_fd);
