@@ -517,6 +517,10 @@ husk_cgroup_update (struct husk_cgroup *cg, json_object *resources, husk_error_t
   int r = 0;
   if (husk_cg_res_parse (resources, "resources", &res, err) < 0)
     return -1;
+  /* Device rules stay as created (runc's update does not touch them):
+   * rewriting them would briefly deny everything on v1, and the default
+   * set and linux.devices are not known here. */
+  res.has_devices = false;
   if (cg->layout != HUSK_CG_V2)
     r = husk_cg_apply_v1 (cg, &res, err);
   if (r == 0 && cg->layout != HUSK_CG_V1)
