@@ -327,6 +327,56 @@ hugetlb (const char *d, bool v2)
   return o;
 }
 
+/* "0-2,4" -> [0,1,2,4]. */
+static json_object *
+cpu_list (const char *d, const char *f)
+{
+  cleanup_free char *s = NULL;
+  husk_error_t e = NULL;
+  json_object *a = json_object_new_array ();
+  if (d == NULL || husk_cg_read (d, f, &s, &e) < 0)
+    {
+      husk_error_free (&e);
+      return a;
+    }
+  for (char *save = NULL, *t = strtok_r (s, ",\n", &save); t; t = strtok_r (NULL, ",\n", &save))
+    {
+      char *dash = strchr (t, '-');
+      unsigned long lo = strtoul (t, NULL, 10), hi = dash ? strtoul (dash + 1, NULL, 10) : lo;
+      for (unsigned long i = lo; i <= hi && i < 65536; i++)
+        json_object_array_add (a, json_object_new_uint64 (i));
+    }
+  return a;
+}
+
+static json_object *
+cpuset (const char *d, bool v2)
+{
+  static const char *const flags[][2] = { { "cpu_exclusive", "cpuset.cpu_exclusive" },
+                                          { "mem_hardwall", "cpuset.mem_hardwall" },
+                                          { "mem_exclusive", "cpuset.mem_exclusive" },
+                                          { "memory_migrate", "cpuset.memory_migrate" },
+                                          { "memory_spread_page", "cpuset.memory_spread_page" },
+                                          { "memory_spread_slab", "cpuset.memory_spread_slab" },
+                                          { "memory_pressure", "cpuset.memory_pressure" },
+                                          { "sched_load_balance", "cpuset.sched_load_balance" } };
+  json_object *o = json_object_new_object ();
+  if (d == NULL)
+    return o;
+  add_nonempty (o, "cpus", cpu_list (d, v2 ? "cpuset.cpus.effective" : "cpuset.cpus"));
+  add_nonempty (o, "mems", cpu_list (d, v2 ? "cpuset.mems.effective" : "cpuset.mems"));
+  for (size_t i = 0; i < sizeof (flags) / sizeof (flags[0]); i++)
+    put (o, flags[i][0], v2 ? 0 : rd (d, flags[i][1]));
+  cleanup_free char *lvl = NULL;
+  husk_error_t e = NULL;
+  int64_t level = 0;
+  if (!v2 && husk_cg_read (d, "cpuset.sched_relax_domain_level", &lvl, &e) == 0)
+    level = strtoll (lvl, NULL, 10);
+  husk_error_free (&e);
+  json_object_object_add (o, "sched_relax_domain_level", json_object_new_int64 (level));
+  return o;
+}
+
 int
 husk_cgroup_stats (struct husk_cgroup *cg, json_object **out, husk_error_t *err)
 {
@@ -341,6 +391,7 @@ husk_cgroup_stats (struct husk_cgroup *cg, json_object **out, husk_error_t *err)
   const char *huge = pure ? v2 : husk_cg_dir_v1 (cg, "hugetlb");
   bool huge_v2 = pure || (huge == NULL && v2 != NULL);
   json_object_object_add (o, "cpu", pure ? cpu_v2 (v2) : cpu_v1 (cg));
+  json_object_object_add (o, "cpuset", cpuset (pure ? v2 : husk_cg_dir_v1 (cg, "cpuset"), pure));
   json_object_object_add (o, "memory",
                           mem ? (pure ? memory_v2 (mem) : memory_v1 (mem)) : json_object_new_object ());
   json_object_object_add (o, "pids", pids (pd));
