@@ -452,6 +452,64 @@ test_create_failure_leaves_nothing (void **state)
   assert_int_not_equal (access (dir, F_OK), 0);
 }
 
+/* blockIO throttles, the unified map (hybrid/v2) and a controller the
+ * host lacks. */
+static void
+test_blkio_unified_missing (void **state)
+{
+  husk_error_t err = NULL;
+  struct stat st;
+  if (stat ("/dev/loop0", &st) < 0 || !S_ISBLK (st.st_mode))
+    skip ();
+  char res[512];
+  snprintf (res, sizeof (res),
+            "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":%u,\"minor\":%u,\"rate\":1048576}],"
+            "\"throttleWriteIOPSDevice\":[{\"major\":%u,\"minor\":%u,\"rate\":100}]}%s}",
+            major (st.st_rdev), minor (st.st_rdev), major (st.st_rdev), minor (st.st_rdev),
+            strcmp (husk_cgroup_host_layout (), "v1") != 0 ? ",\"unified\":{\"cgroup.max.descendants\":\"7\"}"
+                                                           : "");
+  struct husk_cgroup *cg = make ("blkio", res);
+  char want[64];
+  snprintf (want, sizeof (want), "%u:%u", major (st.st_rdev), minor (st.st_rdev));
+  if (cg->layout == HUSK_CG_V2)
+    {
+      char *io = rd (husk_cg_dir_v2 (cg), "io.max");
+      assert_non_null (strstr (io, "rbps=1048576"));
+      assert_non_null (strstr (io, "wiops=100"));
+      free (io);
+    }
+  else
+    {
+      char *s1 = rd (husk_cg_dir_v1 (cg, "blkio"), "blkio.throttle.read_bps_device");
+      char *s2 = rd (husk_cg_dir_v1 (cg, "blkio"), "blkio.throttle.write_iops_device");
+      char w1[96], w2[96];
+      snprintf (w1, sizeof (w1), "%s 1048576", want);
+      snprintf (w2, sizeof (w2), "%s 100", want);
+      assert_string_equal (s1, w1);
+      assert_string_equal (s2, w2);
+      free (s1);
+      free (s2);
+    }
+  if (cg->layout != HUSK_CG_V1)
+    assert_file (husk_cg_dir_v2 (cg), "cgroup.max.descendants", "7");
+  destroy (cg);
+
+  /* net_cls is not mounted on this host: an error, nothing left behind. */
+  if (access ("/sys/fs/cgroup/net_cls", F_OK) != 0 && access ("/sys/fs/cgroup/net_cls,net_prio", F_OK) != 0)
+    {
+      char path[128], dir[192];
+      struct husk_cgroup *bad = NULL;
+      snprintf (path, sizeof (path), "%s/netcls", parent);
+      struct husk_config *cfg = config (path, "{\"network\":{\"classID\":1048577}}");
+      assert_int_equal (husk_cgroup_create (cfg, "x", &bad, &err), -1);
+      assert_non_null (strstr (err->msg, "net_cls"));
+      husk_error_free (&err);
+      husk_config_free (cfg);
+      snprintf (dir, sizeof (dir), "/sys/fs/cgroup/memory%s/netcls", parent);
+      assert_int_not_equal (access (dir, F_OK), 0);
+    }
+}
+
 static int
 child_rootless (void *arg)
 {
@@ -578,6 +636,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_create_failure_leaves_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (test_stats, setup, teardown),
     cmocka_unit_test_setup_teardown (test_rootless_without_permission, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_blkio_unified_missing, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
