@@ -450,6 +450,22 @@ test_create_failure_leaves_nothing (void **state)
   assert_int_not_equal (access (dir, F_OK), 0);
   snprintf (dir, sizeof (dir), "/sys/fs/cgroup/memory%s/bad", parent);
   assert_int_not_equal (access (dir, F_OK), 0);
+
+  /* The root cgroup is refused: destroying it would kill the host. */
+  cfg = config ("/", "{\"pids\":{\"limit\":10}}");
+  assert_int_equal (husk_cgroup_create (cfg, "x", &cg, &err), -1);
+  assert_non_null (strstr (err->msg, "root cgroup"));
+  husk_error_free (&err);
+  husk_config_free (cfg);
+  json_object *j = json_tokener_parse ("{\"layout\":\"v1\",\"path\":\"/\",\"dirs\":[{\"controllers\":"
+                                       "\"pids\",\"path\":\"/sys/fs/cgroup/pids\",\"v2\":false}]}");
+  assert_int_equal (husk_cgroup_from_json (j, &cg, &err), 0);
+  assert_int_equal (husk_cgroup_destroy (cg, &err), -1);
+  husk_error_free (&err);
+  assert_int_equal (husk_cgroup_kill_all (cg, SIGKILL, &err), -1);
+  husk_error_free (&err);
+  husk_cgroup_free (cg);
+  json_object_put (j);
 }
 
 /* blockIO throttles, the unified map (hybrid/v2) and a controller the

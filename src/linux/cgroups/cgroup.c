@@ -49,6 +49,26 @@ husk_cg_v2_has (const struct husk_cgroup *cg, const char *ctrl)
   return false;
 }
 
+/* Whether dir is the root of its hierarchy (a mount point). */
+static bool
+is_mount_root (const char *dir)
+{
+  struct stat a, b;
+  cleanup_free char *parent = NULL;
+  if (asprintf (&parent, "%s/..", dir) < 0 || stat (dir, &a) < 0 || stat (parent, &b) < 0)
+    return false;
+  return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
+}
+
+bool
+husk_cg_any_root (const struct husk_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->n; i++)
+    if (is_mount_root (cg->dirs[i].path))
+      return true;
+  return false;
+}
+
 /* Our own cgroup in the hierarchy of mount m, from /proc/self/cgroup. */
 static char *
 own_cgroup (const struct husk_cg_mount *m)
@@ -390,6 +410,11 @@ husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_c
     goto fail;
   if (def)
     cg->parents = 1;
+  if (husk_cg_any_root (cg))
+    {
+      husk_error (err, 0, "linux.cgroupsPath: `%s` is the root cgroup; a container needs its own", inner);
+      goto fail;
+    }
   if (create_dirs (cg, &res, err) < 0)
     {
       if (!rootless_without_cgroup (&res, *err))

@@ -62,6 +62,8 @@ const char *husk_cg_layout_name (enum husk_cg_layout l);
  * a controller name returns the v2 directory if the controller is there. */
 const char *husk_cg_dir_v1 (const struct husk_cgroup *cg, const char *ctrl);
 const char *husk_cg_dir_v2 (const struct husk_cgroup *cg);
+/* Whether any directory of cg is the root of its hierarchy. */
+bool husk_cg_any_root (const struct husk_cgroup *cg);
 /* Whether the v2 directory has `ctrl` in cgroup.controllers. */
 bool husk_cg_v2_has (const struct husk_cgroup *cg, const char *ctrl);
 

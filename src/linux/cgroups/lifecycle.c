@@ -193,6 +193,8 @@ husk_cgroup_kill_all (struct husk_cgroup *cg, int sig, husk_error_t *err)
 {
   const char *v2 = husk_cg_dir_v2 (cg);
   bool frozen = false;
+  if (husk_cg_any_root (cg))
+    return husk_error (err, EPERM, "refusing to signal every process of a root cgroup");
   if (sig == SIGKILL && v2 && husk_cg_exists (v2, "cgroup.kill"))
     {
       if (husk_cg_write (v2, "cgroup.kill", "1", err) == 0)
@@ -269,6 +271,9 @@ husk_cgroup_destroy (struct husk_cgroup *cg, husk_error_t *err)
 {
   const char *pd = procs_dir (cg);
   int r = 0;
+  /* A state file naming a hierarchy root must never empty the host. */
+  if (husk_cg_any_root (cg))
+    return husk_error (err, EPERM, "refusing to remove a root cgroup");
   if (pd && access (pd, F_OK) == 0)
     {
       if (husk_cgroup_kill_all (cg, SIGKILL, err) < 0)
