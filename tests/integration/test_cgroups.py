@@ -284,3 +284,22 @@ def test_default_cgroup_path_is_removed(runtime, make_bundle):
     r = runtime.run("delete", "--force", cid)
     assert r.returncode == 0, r.stderr
     assert not leftover(cgpath)
+
+
+def test_kill_all_with_host_pid_namespace(runtime, cg_container):
+    """Without a PID namespace, killing the init leaves its children: --all
+    reaches them through the cgroup."""
+    def edit(c):
+        c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]
+
+    cid, path, _ = cg_container(["sh", "-c", "sleep 100 & sleep 101 & wait"], config_edit=edit)
+    assert wait_for(lambda: len(read("pids", path, "cgroup.procs").split()) == 3)
+    pids = [int(p) for p in read("pids", path, "cgroup.procs").split()]
+    r = runtime.run("kill", "--all", cid, "KILL")
+    assert r.returncode == 0, r.stderr
+    assert wait_for(lambda: read("pids", path, "cgroup.procs") == "")
+    for p in pids:
+        assert not os.path.exists(f"/proc/{p}") or open(f"/proc/{p}/stat").read().split()[2] == "Z"
+    r = runtime.run("delete", cid)
+    assert r.returncode == 0, r.stderr
+    assert not leftover(path)
