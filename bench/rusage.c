@@ -143,7 +143,7 @@ hide_unified (void)
     return perror ("rusage: unshare"), -1;
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return perror ("rusage: make / private"), -1;
-  if (mount ("tmpfs", "/sys/fs/cgroup/unified", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k") < 0)
+  if (mount ("tmpfs", "/sys/fs/cgroup/unified", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
     return perror ("rusage: hide /sys/fs/cgroup/unified"), -1;
   return 0;
 }
