@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-RUNTIMES = ("husk", "runc", "crun", "floor")
+RUNTIMES = ("husk", "runc", "crun", "floor", "floor-cg")
 SLEEP_ARGS = ["/bin/sleep", "100000"]
 
 
@@ -122,7 +122,7 @@ class Bench:
             if r is None:
                 self.skipped[rt] = "`%s run` failed on the bundle: %s" % (rt, self.last_err or "no message")
         if not os.access(self.floor, os.X_OK):
-            self.skipped["floor"] = "floor not built"
+            self.skipped["floor"] = self.skipped["floor-cg"] = "floor not built"
         self.active = [rt for rt in RUNTIMES if rt not in self.skipped and rt in self.o.runtimes]
         for rt, why in self.skipped.items():
             log("skipping %s: %s" % (rt, why))
@@ -148,6 +148,10 @@ class Bench:
             cmd += raw
         elif rt == "floor":
             cmd += [self.floor] + (floor_args or []) + [self.rootfs]
+        elif rt == "floor-cg":
+            self.cg_seq = getattr(self, "cg_seq", 0) + 1
+            cg = "%s-floor-%d" % (self.tag, self.cg_seq)
+            cmd += [self.floor, "-c", cg] + (floor_args or []) + [self.rootfs]
         else:
             cmd += self.rt_cmd(rt, *args)
         self.last_err = None
@@ -194,12 +198,14 @@ class Bench:
 
     def sc_run(self, bundle, floor_args):
         def step(rt, rnd):
-            if rt == "floor":
+            if rt in ("floor", "floor-cg"):
                 return self.measure(rt, None, floor_args=floor_args)
             return self.measure(rt, ["run", "--bundle", self.bundle(bundle), self.cid(rt, bundle, rnd)])
         return step
 
     def sc_lifecycle(self, rt, rnd):
+        if rt == "floor-cg":
+            return False
         if rt == "floor":  # the floor has no separate steps: the same kernel work as one run
             return self.measure(rt, None)
         c = self.cid(rt, "life", rnd)
@@ -211,6 +217,8 @@ class Bench:
 
     def sc_many(self, count, par):
         def step(rt, rnd):
+            if rt == "floor-cg":
+                return False
             if rt == "floor":
                 return self.measure(rt, None, count=count, par=par)
             c = self.cid(rt, "n%dp%d" % (count, par), rnd, "-{i}")
@@ -220,7 +228,7 @@ class Bench:
     def sc_exec(self):
         running = {}
         for rt in self.active:
-            if rt == "floor":
+            if rt.startswith("floor"):
                 continue
             c = self.cid(rt, "exec", 0)
             pre = ["/usr/bin/env"]
@@ -332,7 +340,7 @@ class Bench:
         self.memlimits = {}
         if "mem" in sc:
             for rt in self.active:
-                if rt == "floor":
+                if rt.startswith("floor"):
                     continue
                 log("memory limit bisection: %s" % rt)
                 self.memlimits[rt] = self.memory_floor(rt)
@@ -416,6 +424,9 @@ def report(b, o):
              "hostname, RLIMIT_NOFILE, capability drop to the spec's set, no_new_privs, exec /bin/true, wait. It "
              "creates no cgroup and keeps no state. For create/start/delete its column is one floor run; it has "
              "no exec or memory-limit column.")
+    L.append("- **floor-cg** (`floor -c NAME`, `run` rows only) adds the cgroup work a v1 runtime does: a group "
+             "in every v1 hierarchy (cpuset initialised), the default device rules, the child moved in before it "
+             "runs, the groups removed after; /sys/fs/cgroup in the container binds the container's groups.")
     for n in b.notes:
         L.append("- " + n)
     for rt, why in b.skipped.items():
@@ -424,7 +435,7 @@ def report(b, o):
 
     L.append("## Time\n")
     head = "| scenario | rounds | " + " | ".join(active)
-    pairs = [("husk", x) for x in ("crun", "runc", "floor") if "husk" in active and x in active]
+    pairs = [("husk", x) for x in ("crun", "runc", "floor", "floor-cg") if "husk" in active and x in active]
     head += "".join(" | %s/%s" % p for p in pairs) + " |"
     L.append(head)
     L.append("|" + "---|" * (2 + len(active) + len(pairs)))

@@ -6,6 +6,9 @@
  *   floor [-N] [-G] ROOTFS [CMD ARGS...]
  *     -N  no network namespace (the "run without netns" scenario)
  *     -G  skip the /sys/fs/cgroup mount (tmpfs plus one bind per v1 hierarchy)
+ *     -c NAME  also do the cgroup work: create NAME in every v1 hierarchy (cpuset
+ *              initialised), the spec's device rules (deny all, allow the
+ *              defaults), move the child in before it starts, remove after
  *   CMD defaults to /bin/true; another one is for checking what the floor set up.
  *
  * Exits with the container's exit status (or 128+signal), 1 if a step fails. */
@@ -56,15 +59,17 @@ bind_ro (const char *src, const char *dst, unsigned long extra)
   mnt (NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | extra, NULL);
 }
 
+static const char *cgroup; /* -c: the container's own cgroup, bound instead of the root */
+
 static void
 mount_cgroup_tree (void)
 {
-  char src[128], dst[128];
+  char src[256], dst[128];
 
   mnt ("tmpfs", "sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
   for (int i = 0; i < nhier; i++)
     {
-      snprintf (src, sizeof src, "/sys/fs/cgroup/%.63s", hier[i]);
+      snprintf (src, sizeof src, "/sys/fs/cgroup/%.63s/%.100s", hier[i], cgroup ? cgroup : "");
       snprintf (dst, sizeof dst, "sys/fs/cgroup/%.63s", hier[i]);
       if (mkdir (dst, 0755) < 0 && errno != EEXIST)
         die ("mkdir", dst);
@@ -192,12 +197,93 @@ drop_caps (void)
       prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
 }
 
+static void
+write_file (const char *path, const char *val)
+{
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    die ("open", path);
+  if (write (fd, val, strlen (val)) < 0)
+    die ("write", path);
+  close (fd);
+}
+
+static void
+copy_file (const char *from, const char *to)
+{
+  char buf[256];
+  int fd = open (from, O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+
+  if (fd < 0)
+    die ("open", from);
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n < 0)
+    die ("read", from);
+  buf[n] = 0;
+  write_file (to, buf);
+}
+
+/* What runc does for a v1 container: a group per hierarchy, then joins. */
+static void
+cgroup_create (const char *name, pid_t pid)
+{
+  static const char *allow[] = { "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",
+                                 "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm" };
+  char dir[256], path[320], num[16];
+
+  snprintf (num, sizeof num, "%d", (int) pid);
+  for (int i = 0; i < nhier; i++)
+    {
+      snprintf (dir, sizeof dir, "/sys/fs/cgroup/%.63s/%.100s", hier[i], name);
+      if (mkdir (dir, 0755) < 0)
+        die ("mkdir", dir);
+      if (strcmp (hier[i], "cpuset") == 0)
+        {
+          snprintf (path, sizeof path, "%s/cpuset.cpus", dir);
+          copy_file ("/sys/fs/cgroup/cpuset/cpuset.cpus", path);
+          snprintf (path, sizeof path, "%s/cpuset.mems", dir);
+          copy_file ("/sys/fs/cgroup/cpuset/cpuset.mems", path);
+        }
+      if (strcmp (hier[i], "devices") == 0)
+        {
+          snprintf (path, sizeof path, "%s/devices.deny", dir);
+          write_file (path, "a");
+          snprintf (path, sizeof path, "%s/devices.allow", dir);
+          for (size_t k = 0; k < sizeof allow / sizeof allow[0]; k++)
+            write_file (path, allow[k]);
+        }
+      snprintf (path, sizeof path, "%s/cgroup.procs", dir);
+      write_file (path, num);
+    }
+}
+
+static void
+cgroup_remove (const char *name)
+{
+  char dir[256];
+
+  for (int i = 0; i < nhier; i++)
+    {
+      snprintf (dir, sizeof dir, "/sys/fs/cgroup/%.63s/%.100s", hier[i], name);
+      if (rmdir (dir) < 0)
+        die ("rmdir", dir);
+    }
+}
+
 static int
-child (int cgroup_tree)
+child (int cgroup_tree, int gate)
 {
   static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
                                 "HOME=/root", NULL };
   const struct rlimit nofile = { 1024, 1024 };
+  char c;
+
+  /* With -c, wait until the parent has moved us into the cgroups. */
+  if (gate >= 0 && read (gate, &c, 1) != 1)
+    die ("read", "gate");
 
   if (sethostname ("runc", 4) < 0)
     die ("sethostname", NULL);
@@ -242,33 +328,44 @@ main (int argc, char **argv)
 {
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
   static char *default_cmd[] = { "/bin/true", NULL };
-  int cgroup_tree = 1, opt, status;
+  int cgroup_tree = 1, opt, status, gate[2] = { -1, -1 };
   pid_t pid;
 
-  while ((opt = getopt (argc, argv, "+NG")) != -1)
+  while ((opt = getopt (argc, argv, "+NGc:")) != -1)
     switch (opt)
       {
       case 'N': flags &= ~CLONE_NEWNET; break;
       case 'G': cgroup_tree = 0; break;
-      default: fprintf (stderr, "usage: floor [-N] [-G] ROOTFS [CMD...]\n"); return 2;
+      case 'c': cgroup = optarg; break;
+      default: fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...]\n"); return 2;
       }
   if (optind >= argc)
     {
-      fprintf (stderr, "usage: floor [-N] [-G] ROOTFS [CMD...]\n");
+      fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...]\n");
       return 2;
     }
   rootfs = argv[optind];
   cmd = optind + 1 < argc ? argv + optind + 1 : default_cmd;
-  if (cgroup_tree)
+  if (cgroup_tree || cgroup)
     list_hierarchies ();
+  if (cgroup && pipe2 (gate, O_CLOEXEC) < 0)
+    die ("pipe", NULL);
   /* fork-like clone: the child runs on a copy of our stack. */
   pid = syscall (SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
   if (pid < 0)
     die ("clone", NULL);
   if (pid == 0)
-    return child (cgroup_tree);
+    return child (cgroup_tree, gate[0]);
+  if (cgroup)
+    {
+      cgroup_create (cgroup, pid);
+      if (write (gate[1], "x", 1) != 1)
+        die ("write", "gate");
+    }
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
       die ("waitpid", NULL);
+  if (cgroup)
+    cgroup_remove (cgroup);
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
