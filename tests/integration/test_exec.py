@@ -425,7 +425,9 @@ def test_exec_into_a_paused_container(runtime, make_bundle):
 
 
 def test_ignore_paused_starts_the_process_frozen(runtime, make_bundle):
-    cid, b = start(runtime, make_bundle)
+    def writable(cfg):
+        cfg["root"]["readonly"] = False
+    cid, b = start(runtime, make_bundle, edit=writable)
     r = runtime.run("pause", cid)
     if r.returncode != 0:
         pytest.skip(f"pause not available: {r.stderr.strip()}")
