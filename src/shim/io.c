@@ -1,9 +1,8 @@
 /* Process stdio. Without a terminal the container writes straight into
  * containerd's fifos: no copy, no buffer in the shim. We hold a reader on
  * each output fifo so that a client going away never turns into EPIPE,
- * and a writer on the stdin fifo until CloseIO, so the container sees EOF
- * only when containerd says so. With a terminal, two small pumps copy
- * between the pty master and the fifos inside the event loop. */
+ * while stdin goes through a small pump (see stdin_pipe). With a terminal,
+ * two such pumps copy between the pty master and the fifos. */
 #include "shim/shim.h"
 
 #include <errno.h>
@@ -183,9 +182,12 @@ open_output (const char *uri, int *hold, husk_error_t *err)
   return fd;
 }
 
-/* The stdin fifo's reader, with our writer kept in p->stdin_hold. */
+/* The stdin fifo's reader. We never hold a writer: epoll reports HUP on
+ * it only once a writer has come and gone, which is exactly containerd's
+ * "stdin closed", while a reader that no writer has opened yet stays
+ * quiet. */
 static int
-open_input (struct proc *p, bool block, husk_error_t *err)
+open_input (struct proc *p, husk_error_t *err)
 {
   int fd;
   if (p->stdin_path == NULL || *p->stdin_path == '\0')
@@ -193,10 +195,30 @@ open_input (struct proc *p, bool block, husk_error_t *err)
   fd = open (p->stdin_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return husk_error (err, errno, "open stdin fifo `%s`", p->stdin_path);
-  p->stdin_hold = open (p->stdin_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (block)
-    set_blocking (fd, true);
   return fd;
+}
+
+/* stdin goes through a pipe we pump into, so that the container sees EOF
+ * when containerd's writer closes (or on CloseIO), not before it opens. */
+static int
+stdin_pipe (struct proc *p, husk_error_t *err)
+{
+  int in = open_input (p, err), pp[2];
+  if (in < 0)
+    return -1;
+  if (pipe2 (pp, O_CLOEXEC) < 0)
+    {
+      close (in);
+      return husk_error (err, errno, "pipe");
+    }
+  if (pump_new (in, pp[1], &p->pumps[0]) == NULL)
+    {
+      close (in);
+      close (pp[0]);
+      close (pp[1]);
+      return husk_error (err, errno, "stdin pump");
+    }
+  return pp[0];
 }
 
 void
@@ -216,7 +238,7 @@ io_setup (struct proc *p, int fds[3], husk_error_t *err)
   fds[0] = fds[1] = fds[2] = -1;
   if (p->terminal)
     return 0;
-  fds[0] = open_input (p, true, err);
+  fds[0] = p->stdin_path && *p->stdin_path ? stdin_pipe (p, err) : -1;
   if (p->stdin_path && *p->stdin_path && fds[0] < 0)
     return -1;
   fds[1] = open_output (p->stdout_path, &p->out_hold[0], err);
@@ -307,7 +329,7 @@ io_console_receive (struct proc *p, int listen_fd, husk_error_t *err)
   p->out_hold[0] = hold;
   if (out >= 0 && pump_new (fcntl (p->master, F_DUPFD_CLOEXEC, 3), out, &p->pumps[1]) == NULL)
     return husk_error (err, errno, "console output");
-  in = open_input (p, false, err);
+  in = open_input (p, err);
   if (p->stdin_path && *p->stdin_path && in < 0)
     return -1;
   if (in >= 0 && pump_new (in, fcntl (p->master, F_DUPFD_CLOEXEC, 3), &p->pumps[0]) == NULL)
@@ -329,9 +351,6 @@ io_resize (struct proc *p, unsigned width, unsigned height, husk_error_t *err)
 void
 io_close_stdin (struct proc *p)
 {
-  if (p->stdin_hold >= 0)
-    close (p->stdin_hold);
-  p->stdin_hold = -1;
   if (p->pumps[0])
     pump_free (p->pumps[0]);
 }

@@ -36,7 +36,7 @@ proc_new (const char *exec_id)
   if (p == NULL)
     abort ();
   p->id = shim_strdup (exec_id);
-  p->stdin_hold = p->out_hold[0] = p->out_hold[1] = p->master = -1;
+  p->out_hold[0] = p->out_hold[1] = p->master = -1;
   for (tail = &shim_task->procs; *tail; tail = &(*tail)->next)
     ;
   *tail = p;

@@ -38,10 +38,9 @@ struct proc
   struct timespec exited_at;
   bool terminal;
   char *stdin_path, *stdout_path, *stderr_path;
-  int stdin_hold;      /* our writer on the stdin fifo: closed by CloseIO */
   int out_hold[2];     /* our readers on stdout/stderr fifos (no EPIPE when the client leaves) */
   int master;          /* pty master, or -1 */
-  struct pump *pumps[2];
+  struct pump *pumps[2]; /* stdin -> process, terminal -> stdout */
   struct waiter *waiters;
 };
 
