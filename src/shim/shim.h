@@ -100,6 +100,10 @@ struct Containerd__Task__V2__Mount;
 int mount_rootfs (const char *bundle, struct Containerd__Task__V2__Mount **mounts, size_t n, husk_error_t *err);
 int unmount_rootfs (const char *bundle, husk_error_t *err);
 
+/* stats.c: TaskOOM events for the init's memory cgroup */
+void oom_watch_start (pid_t pid);
+void oom_watch_stop (void);
+
 /* helpers */
 char *shim_strdup (const char *s);
 char *shim_path (const char *dir, const char *name);

@@ -4,12 +4,18 @@
 #include "shim/task.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "shim/events.h"
+#include "shim/loop.h"
+#include "shim/proto/events.pb-c.h"
 #include "shim/proto/google.pb-c.h"
 #include "shim/proto/metrics.pb-c.h"
 #include "shim/proto/task.pb-c.h"
@@ -238,4 +244,76 @@ task_stats (const struct ttrpc_call *call)
 out:
   for (size_t i = 0; i < 5; i++)
     free (cg.dir[i]);
+}
+
+/* OOM notifications (cgroup v1): an eventfd registered through
+ * cgroup.event_control on memory.oom_control becomes a TaskOOM event. */
+static struct shim_watch oom_watch = { .fd = -1 };
+static char *oom_control;
+
+static void
+oom_event (struct shim_watch *w, uint32_t events)
+{
+  Containerd__Events__TaskOOM ev = CONTAINERD__EVENTS__TASK_OOM__INIT;
+  uint64_t n;
+  if (read (w->fd, &n, sizeof n) != sizeof n)
+    return;
+  /* the eventfd also fires when the cgroup goes away */
+  if (shim_task == NULL || access (oom_control, F_OK) < 0)
+    {
+      oom_watch_stop ();
+      return;
+    }
+  ev.container_id = shim_task->id;
+  events_publish (TOPIC_TASK_OOM, "containerd.events.TaskOOM", &ev.base);
+}
+
+void
+oom_watch_start (pid_t pid)
+{
+  struct cgroups cg = { { NULL } };
+  cleanup_free char *ctl = NULL, *oomc = NULL;
+  char line[64];
+  int efd = -1, ofd = -1, cfd = -1;
+  if (oom_watch.fd >= 0 || find_cgroups (pid, &cg) < 0)
+    goto out;
+  ctl = shim_path (cg.dir[3], "cgroup.event_control");
+  oomc = shim_path (cg.dir[3], "memory.oom_control");
+  efd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  ofd = open (oomc, O_RDONLY | O_CLOEXEC);
+  cfd = open (ctl, O_WRONLY | O_CLOEXEC);
+  if (efd < 0 || ofd < 0 || cfd < 0)
+    goto out;
+  snprintf (line, sizeof line, "%d %d", efd, ofd);
+  if (write (cfd, line, strlen (line)) < 0)
+    goto out;
+  oom_watch.fd = steal_fd (efd);
+  oom_control = steal_ptr (oomc);
+  oom_watch.cb = oom_event;
+  if (shim_loop_add (&oom_watch, EPOLLIN) < 0)
+    {
+      close (oom_watch.fd);
+      oom_watch.fd = -1;
+    }
+out:
+  if (efd >= 0)
+    close (efd);
+  if (ofd >= 0)
+    close (ofd);
+  if (cfd >= 0)
+    close (cfd);
+  for (size_t i = 0; i < 5; i++)
+    free (cg.dir[i]);
+}
+
+void
+oom_watch_stop (void)
+{
+  if (oom_watch.fd < 0)
+    return;
+  shim_loop_del (&oom_watch);
+  close (oom_watch.fd);
+  oom_watch.fd = -1;
+  free (oom_control);
+  oom_control = NULL;
 }

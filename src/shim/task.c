@@ -112,6 +112,7 @@ save_runtime_info (const char *bundle)
 static void
 task_free (void)
 {
+  oom_watch_stop ();
   while (shim_task->procs)
     proc_remove (shim_task->procs);
   free (shim_task->id);
@@ -201,6 +202,7 @@ task_create (const struct ttrpc_call *call)
   if (create_init (p, req->id, req->bundle, &err) < 0)
     goto fail;
   p->status = PROC_CREATED;
+  oom_watch_start (p->pid);
 
   tio.stdin = req->stdin;
   tio.stdout = req->stdout;

@@ -304,3 +304,23 @@ def test_exec_soak_does_not_grow(ctd):
         assert len(os.listdir(f"/proc/{shim}/fd")) < 20
     finally:
         cleanup_task(ctd, cid)
+
+
+def test_events_and_oom(ctd):
+    cid = new_id()
+    ev = subprocess.Popen(ctd.ctr_cmd("events"), stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.3)
+        r = ctd.ctr(*run_args(ctd, "--rm", "--memory-limit", "20000000"), ctd.image, cid, "sh", "-c",
+                    "x=aaaaaaaaaaaaaaaa; while true; do x=$x$x; done", check=False)
+        assert r.returncode == 137
+        time.sleep(1)
+    finally:
+        ev.terminate()
+        out = ev.communicate(timeout=10)[0]
+    mine = [l.split()[4] for l in out.splitlines() if cid in l and len(l.split()) > 4]
+    for topic in ("/tasks/create", "/tasks/start", "/tasks/oom", "/tasks/exit", "/tasks/delete"):
+        assert topic in mine, out
+    assert mine.index("/tasks/start") < mine.index("/tasks/exit") < mine.index("/tasks/delete")
+    exits = [l for l in out.splitlines() if cid in l and "/tasks/exit" in l]
+    assert '"exit_status":137' in exits[0]
