@@ -318,7 +318,7 @@ def test_events_and_oom(ctd):
     finally:
         ev.terminate()
         out = ev.communicate(timeout=10)[0]
-    mine = [l.split()[4] for l in out.splitlines() if cid in l and len(l.split()) > 4]
+    mine = [l.split()[5] for l in out.splitlines() if cid in l and len(l.split()) > 5]
     for topic in ("/tasks/create", "/tasks/start", "/tasks/oom", "/tasks/exit", "/tasks/delete"):
         assert topic in mine, out
     assert mine.index("/tasks/start") < mine.index("/tasks/exit") < mine.index("/tasks/delete")
