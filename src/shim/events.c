@@ -16,7 +16,6 @@
 #include "shim/proto/ttrpc.pb-c.h"
 #include "shim/shim.h"
 #include "shim/ttrpc.h"
-#include "util/log.h"
 
 #define RETRY_MS 500
 /* containerd refusing an event (not failing to receive it) is retried a
@@ -80,7 +79,7 @@ arm_retry (void)
 static void
 fail (const char *why)
 {
-  husk_debug ("events: %s; %d queued, retrying", why, ev.count);
+  shim_debug ("events: %s; %d queued, retrying", why, ev.count);
   disconnect ();
   arm_retry ();
 }
@@ -110,7 +109,7 @@ response_done (void)
     pop ();
   else if (++ev.head->rejects >= MAX_REJECTS)
     {
-      husk_warn ("events: containerd rejected an event (%d: %s), dropping it", code,
+      shim_warn ("events: containerd rejected an event (%d: %s), dropping it", code,
                  resp && resp->status ? resp->status->message : "malformed response");
       pop ();
     }
@@ -302,6 +301,6 @@ events_publish (const char *topic, const char *type_url, const ProtobufCMessage 
   *ev.tail = e;
   ev.tail = &e->next;
   ev.count++;
-  husk_debug ("events: %s queued (%d pending)", topic, ev.count);
+  shim_debug ("events: %s queued (%d pending)", topic, ev.count);
   try_send ();
 }

@@ -21,7 +21,6 @@
 
 #include "shim/loop.h"
 #include "util/fs.h"
-#include "util/log.h"
 
 struct pump
 {

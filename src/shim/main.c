@@ -31,7 +31,6 @@
 #include "shim/task.h"
 #include "shim/ttrpc.h"
 #include "util/fs.h"
-#include "util/log.h"
 
 #define SOCKET_DIR "/run/containerd/s"
 #define DEFAULT_ROOT "/run/containerd/husk"
@@ -369,9 +368,8 @@ daemon_main (void)
 
   signal (SIGPIPE, SIG_IGN);
   open_log ();
-  husk_log_init (NULL, "text", shim_cfg.debug);
   if (prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
-    husk_warn ("cannot become a subreaper: %s", strerror (errno));
+    shim_warn ("cannot become a subreaper: %s", strerror (errno));
   if (fcntl (lfd, F_GETFD) < 0 || getsockname (lfd, (struct sockaddr *) &addr, &alen) < 0)
     {
       fprintf (stderr, "containerd-shim-husk-v2: no listening socket on fd 3; use the `start` action\n");
@@ -394,10 +392,10 @@ daemon_main (void)
   if (shim_loop_init () < 0 || sigw.fd < 0 || shim_loop_add (&sigw, EPOLLIN) < 0
       || events_init (ttrpc_addr, shim_cfg.ns) < 0 || ttrpc_server_start (lfd, task_methods) < 0)
     {
-      husk_log (HUSK_LOG_ERROR, "shim setup failed: %s", strerror (errno));
+      shim_log (SHIM_LOG_ERROR, "shim setup failed: %s", strerror (errno));
       return 1;
     }
-  husk_debug ("shim %s/%s serving on %s, events to %s", shim_cfg.ns, shim_cfg.id, addr.sun_path,
+  shim_debug ("shim %s/%s serving on %s, events to %s", shim_cfg.ns, shim_cfg.id, addr.sun_path,
               ttrpc_addr ? ttrpc_addr : "(none)");
   shim_loop_run ();
   /* give queued events (TaskDelete) a moment to reach containerd */

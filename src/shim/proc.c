@@ -14,7 +14,6 @@
 #include "shim/proto/events.pb-c.h"
 #include "shim/proto/task.pb-c.h"
 #include "shim/ttrpc.h"
-#include "util/log.h"
 
 struct task *shim_task;
 
@@ -101,7 +100,7 @@ proc_exited (struct proc *p, int wstatus)
   p->status = PROC_STOPPED;
   p->exit_status = WIFSIGNALED (wstatus) ? 128 + (uint32_t) WTERMSIG (wstatus) : (uint32_t) WEXITSTATUS (wstatus);
   shim_now (&p->exited_at);
-  husk_debug ("process %s (pid %d) exited with %u", *p->id ? p->id : "init", p->pid, p->exit_status);
+  shim_debug ("process %s (pid %d) exited with %u", *p->id ? p->id : "init", p->pid, p->exit_status);
   /* stdin has no reader left; terminal output still in the master
    * goes out before containerd hears about the exit */
   io_close_stdin (p);

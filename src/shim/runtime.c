@@ -4,9 +4,9 @@
  * zombies until we return and reap them. */
 #include "shim/shim.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "util/fs.h"
-#include "util/log.h"
 
 char *
 shim_strdup (const char *s)
@@ -49,7 +48,65 @@ runtime_root (void)
   return shim_cfg.root;
 }
 
-/* The last "msg" of a json log line with level error, or NULL. */
+/* The string value of "key" in one json log line (runc/husk write flat
+ * objects with string values), unescaped; NULL when absent. */
+static char *
+json_line_string (const char *line, const char *key)
+{
+  char pat[32], *out, *o;
+  const char *p;
+  snprintf (pat, sizeof pat, "\"%s\":", key);
+  p = strstr (line, pat);
+  if (p == NULL)
+    return NULL;
+  p += strlen (pat);
+  while (*p == ' ')
+    p++;
+  if (*p++ != '"')
+    return NULL;
+  o = out = malloc (strlen (p) + 1);
+  if (out == NULL)
+    abort ();
+  for (; *p && *p != '"'; p++)
+    {
+      if (*p != '\\' || p[1] == '\0')
+        {
+          *o++ = *p;
+          continue;
+        }
+      switch (*++p)
+        {
+        case 'n': *o++ = '\n'; break;
+        case 't': *o++ = '\t'; break;
+        case 'r': *o++ = '\r'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'u':
+          {
+            unsigned cp = 0;
+            int i;
+            for (i = 1; i <= 4 && isxdigit ((unsigned char) p[i]); i++)
+              cp = cp * 16 + (unsigned) (isdigit ((unsigned char) p[i]) ? p[i] - '0' : (tolower (p[i]) - 'a' + 10));
+            p += i - 1;
+            if (cp < 0x80)
+              *o++ = (char) cp;
+            else if (cp < 0x800)
+              {
+                *o++ = (char) (0xc0 | (cp >> 6));
+                *o++ = (char) (0x80 | (cp & 0x3f));
+              }
+            else
+              *o++ = '?';
+            break;
+          }
+        default: *o++ = *p; break;
+        }
+    }
+  *o = '\0';
+  return out;
+}
+
+/* The "msg" of the last error line of the runtime's json log, or NULL. */
 static char *
 last_log_error (const char *log)
 {
@@ -63,16 +120,16 @@ last_log_error (const char *log)
     }
   for (line = strtok_r (data, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
-      json_object *o = json_tokener_parse (line), *m, *lv;
-      if (o == NULL)
+      cleanup_free char *level = json_line_string (line, "level");
+      char *m;
+      if (level && strcmp (level, "error") != 0)
         continue;
-      if (json_object_object_get_ex (o, "msg", &m)
-          && (! json_object_object_get_ex (o, "level", &lv) || strcmp (json_object_get_string (lv), "error") == 0))
+      m = json_line_string (line, "msg");
+      if (m)
         {
           free (msg);
-          msg = shim_strdup (json_object_get_string (m));
+          msg = m;
         }
-      json_object_put (o);
     }
   return msg;
 }

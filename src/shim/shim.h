@@ -104,6 +104,12 @@ int unmount_rootfs (const char *bundle, husk_error_t *err);
 void oom_watch_start (pid_t pid);
 void oom_watch_stop (void);
 
+/* slog.c */
+enum { SHIM_LOG_ERROR, SHIM_LOG_WARNING, SHIM_LOG_INFO, SHIM_LOG_DEBUG };
+void shim_log (int level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+#define shim_debug(...) shim_log (SHIM_LOG_DEBUG, __VA_ARGS__)
+#define shim_warn(...) shim_log (SHIM_LOG_WARNING, __VA_ARGS__)
+
 /* helpers */
 char *shim_strdup (const char *s);
 char *shim_path (const char *dir, const char *name);

@@ -16,7 +16,6 @@
 #include "shim/proto/task.pb-c.h"
 #include "shim/shim.h"
 #include "util/fs.h"
-#include "util/log.h"
 
 #define UNPACK(type, fn, call)                                                       \
   type *req = fn (NULL, (call)->len, (call)->payload);                               \

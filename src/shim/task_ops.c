@@ -2,8 +2,8 @@
  * Pause, Resume, Update, CloseIO, ResizePty). */
 #include "shim/task.h"
 
+#include <ctype.h>
 #include <errno.h>
-#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,6 @@
 #include "shim/proto/task.pb-c.h"
 #include "shim/shim.h"
 #include "util/fs.h"
-#include "util/log.h"
 
 #define UNPACK(type, fn, call)                                                       \
   type *req = fn (NULL, (call)->len, (call)->payload);                               \
@@ -199,10 +198,9 @@ out:
 }
 
 static void
-pids_reply (const struct ttrpc_call *call, json_object *arr)
+pids_reply (const struct ttrpc_call *call, const pid_t *pids, size_t n)
 {
   Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
-  size_t n = json_object_array_length (arr);
   Containerd__Task__V2__ProcessInfo *infos = calloc (n + 1, sizeof *infos);
   Containerd__Task__V2__ProcessInfo **ptrs = calloc (n + 1, sizeof *ptrs);
   Google__Protobuf__Any *anys = calloc (n + 1, sizeof *anys);
@@ -212,7 +210,7 @@ pids_reply (const struct ttrpc_call *call, json_object *arr)
     abort ();
   for (size_t i = 0; i < n; i++)
     {
-      pid_t pid = (pid_t) json_object_get_int (json_object_array_get_idx (arr, i));
+      pid_t pid = pids[i];
       containerd__task__v2__process_info__init (&infos[i]);
       infos[i].pid = (uint32_t) pid;
       for (struct proc *p = shim_task->procs; p; p = p->next)
@@ -238,13 +236,48 @@ pids_reply (const struct ttrpc_call *call, json_object *arr)
   free (bufs);
 }
 
+/* `ps --format json` prints a JSON array of pids. */
+static ssize_t
+parse_pid_array (const char *s, pid_t **out)
+{
+  size_t n = 0, cap = 16;
+  pid_t *v = malloc (cap * sizeof *v);
+  char *end;
+  if (v == NULL)
+    abort ();
+  while (isspace ((unsigned char) *s))
+    s++;
+  if (*s++ != '[')
+    goto bad;
+  for (;;)
+    {
+      while (isspace ((unsigned char) *s) || *s == ',')
+        s++;
+      if (*s == ']')
+        break;
+      long pid = strtol (s, &end, 10);
+      if (end == s || pid <= 0)
+        goto bad;
+      s = end;
+      if (n == cap && (v = realloc (v, (cap *= 2) * sizeof *v)) == NULL)
+        abort ();
+      v[n++] = (pid_t) pid;
+    }
+  *out = v;
+  return (ssize_t) n;
+bad:
+  free (v);
+  return -1;
+}
+
 void
 task_pids (const struct ttrpc_call *call)
 {
   UNPACK (Containerd__Task__V2__PidsRequest, containerd__task__v2__pids_request__unpack, call);
   husk_error_t err = NULL;
   cleanup_free char *out = NULL;
-  json_object *arr;
+  pid_t *pids = NULL;
+  ssize_t n;
   if (task_lookup (call, req->id, "") == NULL)
     goto done;
   const char *args[] = { "ps", "--format", "json", shim_task->id, NULL };
@@ -253,12 +286,12 @@ task_pids (const struct ttrpc_call *call)
       task_reply_err (call, &err, RPC_UNKNOWN);
       goto done;
     }
-  arr = json_tokener_parse (out);
-  if (arr == NULL || ! json_object_is_type (arr, json_type_array))
+  n = parse_pid_array (out, &pids);
+  if (n < 0)
     ttrpc_reply_error (call->conn, call->stream, RPC_INTERNAL, "unexpected output of `ps --format json`");
   else
-    pids_reply (call, arr);
-  json_object_put (arr);
+    pids_reply (call, pids, (size_t) n);
+  free (pids);
 done:
   containerd__task__v2__pids_request__free_unpacked (req, NULL);
 }

@@ -12,7 +12,7 @@
 
 #include "shim/loop.h"
 #include "shim/proto/ttrpc.pb-c.h"
-#include "util/log.h"
+#include "shim/shim.h"
 
 struct conn
 {
@@ -155,7 +155,7 @@ ttrpc_reply_error (uint64_t conn, uint32_t stream, int code, const char *fmt, ..
   va_start (ap, fmt);
   vsnprintf (msg, sizeof msg, fmt, ap);
   va_end (ap);
-  husk_debug ("ttrpc: stream %u error %d: %s", stream, code, msg);
+  shim_debug ("ttrpc: stream %u error %d: %s", stream, code, msg);
   reply_status (c, stream, code, msg);
 }
 
@@ -216,7 +216,7 @@ dispatch (struct conn *c, const uint8_t *data, size_t len)
       call.ns = req->metadata[i]->value;
   call.payload = req->payload.data;
   call.len = req->payload.len;
-  husk_debug ("ttrpc: %s/%s stream %u", req->service, req->method, stream);
+  shim_debug ("ttrpc: %s/%s stream %u", req->service, req->method, stream);
   for (const struct ttrpc_method *m = table; m->service; m++)
     if (strcmp (m->service, req->service) == 0 && strcmp (m->method, req->method) == 0)
       {
@@ -313,7 +313,7 @@ conn_event (struct shim_watch *w, uint32_t events)
       while (r > 0 && find_conn (id) == c);
       if (r < 0 && find_conn (id) == c)
         {
-          husk_debug ("ttrpc: connection %lu closed", (unsigned long) id);
+          shim_debug ("ttrpc: connection %lu closed", (unsigned long) id);
           conn_close (c);
         }
     }
