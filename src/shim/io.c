@@ -159,8 +159,6 @@ open_output (const char *uri, int *hold, husk_error_t *err)
   int fd;
   if (uri == NULL || *uri == '\0')
     return -1;
-  if (strncmp (uri, "binary://", 9) == 0)
-    return husk_error (err, ENOTSUP, "binary:// log URIs are not supported: `%s`", uri);
   if (strncmp (uri, "file://", 7) == 0 || (stat (uri, &st) == 0 && ! S_ISFIFO (st.st_mode)))
     {
       const char *path = strncmp (uri, "file://", 7) == 0 ? uri + 7 : uri;
@@ -240,6 +238,12 @@ io_setup (struct proc *p, int fds[3], husk_error_t *err)
   fds[0] = p->stdin_path && *p->stdin_path ? stdin_pipe (p, err) : -1;
   if (p->stdin_path && *p->stdin_path && fds[0] < 0)
     return -1;
+  if (p->stdout_path && strncmp (p->stdout_path, "binary://", 9) == 0)
+    {
+      if (io_binary_logger (p->stdout_path, &fds[1], &fds[2], err) < 0)
+        goto fail;
+      return 0;
+    }
   fds[1] = open_output (p->stdout_path, &p->out_hold[0], err);
   if (p->stdout_path && *p->stdout_path && fds[1] < 0)
     goto fail;
@@ -322,7 +326,15 @@ io_console_receive (struct proc *p, int listen_fd, husk_error_t *err)
   p->master = recv_fd (conn, err);
   if (p->master < 0)
     return -1;
-  out = open_output (p->stdout_path, &hold, err);
+  if (p->stdout_path && strncmp (p->stdout_path, "binary://", 9) == 0)
+    {
+      int unused = -1;
+      if (io_binary_logger (p->stdout_path, &out, &unused, err) < 0)
+        return -1;
+      close (unused);
+    }
+  else
+    out = open_output (p->stdout_path, &hold, err);
   if (p->stdout_path && *p->stdout_path && out < 0)
     return -1;
   p->out_hold[0] = hold;

@@ -95,6 +95,9 @@ void io_close_stdin (struct proc *p);
 void io_drain (struct proc *p);
 void io_release (struct proc *p);
 
+/* logger.c: spawn a binary:// logger; returns the pipes' write ends */
+int io_binary_logger (const char *uri, int *out_w, int *err_w, husk_error_t *err);
+
 /* mount.c */
 struct Containerd__Task__V2__Mount;
 int mount_rootfs (const char *bundle, struct Containerd__Task__V2__Mount **mounts, size_t n, husk_error_t *err);

@@ -324,3 +324,29 @@ def test_events_and_oom(ctd):
     assert mine.index("/tasks/start") < mine.index("/tasks/exit") < mine.index("/tasks/delete")
     exits = [l for l in out.splitlines() if cid in l and "/tasks/exit" in l]
     assert '"exit_status":137' in exits[0]
+
+
+def test_log_uris(ctd, tmp_path):
+    cid = new_id()
+    log = tmp_path / "out.log"
+    r = ctd.ctr(*run_args(ctd, "--rm", "--log-uri", f"file://{log}"), ctd.image, cid, "sh", "-c",
+                "echo to-file; echo err-to-file >&2", check=False)
+    assert r.returncode == 0, r.stderr
+    assert log.read_text().splitlines() == ["to-file", "err-to-file"] or \
+        sorted(log.read_text().splitlines()) == ["err-to-file", "to-file"]
+    logger = tmp_path / "logger.sh"
+    logger.write_text('#!/bin/sh\nexec 5>&-\ncat <&3 >"$2.out" &\ncat <&4 >"$2.err" &\n'
+                      'echo "$CONTAINER_ID $CONTAINER_NAMESPACE" >"$2.env"\nwait\n')
+    logger.chmod(0o755)
+    base = tmp_path / "bin"
+    cid = new_id()
+    r = ctd.ctr(*run_args(ctd, "--rm", "--log-uri", f"binary://{logger}?dest={base}"), ctd.image, cid,
+                "sh", "-c", "echo to-out; echo to-err >&2; exit 2", check=False)
+    assert r.returncode == 2, r.stderr
+    end = time.time() + 5
+    while time.time() < end and not (tmp_path / "bin.err").exists():
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert (tmp_path / "bin.out").read_text() == "to-out\n"
+    assert (tmp_path / "bin.err").read_text() == "to-err\n"
+    assert (tmp_path / "bin.env").read_text() == f"{cid} {ctd.ns}\n"
