@@ -229,3 +229,53 @@ def tmux():
     t = Tmux()
     yield t
     t.stop()
+
+
+# --- images --------------------------------------------------------------------
+
+def make_docker_archive(rootfs_tar, ref, out):
+    """A one-layer image in `docker save` format, by hand: both
+    `ctr image import` and `docker load` read it."""
+    import hashlib
+    import io
+    import json
+    import tarfile
+
+    h = hashlib.sha256()
+    with open(rootfs_tar, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    diff_id = "sha256:" + h.hexdigest()
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Cmd": ["/bin/sh"], "WorkingDir": "/",
+                   "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [{"created_by": "scripts/make-rootfs.sh"}],
+    }, sort_keys=True).encode()
+    config_name = hashlib.sha256(config).hexdigest() + ".json"
+    layer_dir = h.hexdigest()
+    manifest = json.dumps([{"Config": config_name, "RepoTags": [ref],
+                            "Layers": [f"{layer_dir}/layer.tar"]}]).encode()
+
+    def add_bytes(t, name, data):
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        info.mode = 0o644
+        t.addfile(info, io.BytesIO(data))
+
+    with tarfile.open(out, "w") as t:
+        info = tarfile.TarInfo(layer_dir)
+        info.type = tarfile.DIRTYPE
+        info.mode = 0o755
+        t.addfile(info)
+        t.add(rootfs_tar, f"{layer_dir}/layer.tar")
+        add_bytes(t, config_name, config)
+        add_bytes(t, "manifest.json", manifest)
+    return out
+
+
+@pytest.fixture(scope="session")
+def docker_archive(rootfs_tar, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("archive") / "husk-busybox.tar")
+    return make_docker_archive(rootfs_tar, IMAGE, out)
