@@ -177,13 +177,13 @@ def test_detached_exec_ps_pause_kill_delete(containerd):
     with open(f"/proc/{pid}/cgroup") as f:
         assert f"/{c.ns}/{cid}" in f.read()
 
-    r = c.ctr("task", "exec", "--exec-id", "e1", cid, "sh", "-c", "echo exec-out; cat /proc/1/cmdline")
+    r = c.ctr("task", "exec", "--exec-id", f"{c.ns}-e1", cid, "sh", "-c", "echo exec-out; cat /proc/1/cmdline")
     assert "exec-out" in r.stdout and "sh" in r.stdout
-    r = c.ctr("task", "exec", "--exec-id", "e2", cid, "sh", "-c", "exit 4", check=False)
+    r = c.ctr("task", "exec", "--exec-id", f"{c.ns}-e2", cid, "sh", "-c", "exit 4", check=False)
     assert r.returncode == 4, r
 
     # task ps comes from the runtime's `ps --format json`
-    c.ctr("task", "exec", "-d", "--exec-id", "e3", cid, "sleep", "30")
+    c.ctr("task", "exec", "-d", "--exec-id", f"{c.ns}-e3", cid, "sleep", "30")
     def ps_pids():
         out = c.ctr("task", "ps", cid).stdout.splitlines()[1:]
         return [int(l.split()[0]) for l in out if l.strip()]
@@ -193,7 +193,7 @@ def test_detached_exec_ps_pause_kill_delete(containerd):
     sleeper = [p for p in pids if p != pid]
     with open(f"/proc/{sleeper[0]}/cmdline") as f:
         assert f.read().startswith("sleep")
-    c.ctr("task", "kill", "--exec-id", "e3", "-s", "SIGKILL", cid)
+    c.ctr("task", "kill", "--exec-id", f"{c.ns}-e3", "-s", "SIGKILL", cid)
 
     count = f"/proc/{pid}/root/tmp/count"
     wait_for(lambda: os.path.exists(count), 10, what="counter")
