@@ -165,18 +165,21 @@ def test_run_rm_output_and_exit_code(containerd):
     assert cid not in containerd.ctr("container", "ls", "-q").stdout
 
 
-def test_detached_exec_ps_pause_kill_delete(containerd):
-    c = containerd
-    cid = c.new_id("d")
-    loop = ('trap "echo got-TERM; exit 0" TERM; i=0; '
-            'while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done')
-    c.ctr("run", "-d", "--runc-binary", c.husk, IMAGE, cid, "sh", "-c", loop)
+LOOP = ('trap "echo got-TERM; exit 0" TERM; i=0; '
+        'while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done')
+
+
+def start_detached(c, what, *cmd):
+    cid = c.new_id(what)
+    c.ctr("run", "-d", "--runc-binary", c.husk, IMAGE, cid, *(cmd or ("sh", "-c", LOOP)))
     pid, status = wait_for(lambda: c.tasks().get(cid), 10, what="task in task ls")
     assert status == "RUNNING"
-    # the task runs in its cgroup /<namespace>/<id>
-    with open(f"/proc/{pid}/cgroup") as f:
-        assert f"/{c.ns}/{cid}" in f.read()
+    return cid, pid
 
+
+def test_detached_exec_and_ps(containerd):
+    c = containerd
+    cid, pid = start_detached(c, "exec")
     r = c.ctr("task", "exec", "--exec-id", f"{c.ns}-e1", cid, "sh", "-c", "echo exec-out; cat /proc/1/cmdline")
     assert "exec-out" in r.stdout and "sh" in r.stdout
     r = c.ctr("task", "exec", "--exec-id", f"{c.ns}-e2", cid, "sh", "-c", "exit 4", check=False)
@@ -194,15 +197,23 @@ def test_detached_exec_ps_pause_kill_delete(containerd):
     with open(f"/proc/{sleeper[0]}/cmdline") as f:
         assert f.read().startswith("sleep")
     c.ctr("task", "kill", "--exec-id", f"{c.ns}-e3", "-s", "SIGKILL", cid)
+    c.ctr("task", "kill", "-s", "SIGKILL", cid)
+    wait_for(lambda: c.tasks().get(cid, (0, ""))[1] == "STOPPED", 10, what="task to stop")
+    c.ctr("task", "delete", cid)
+    c.ctr("container", "delete", cid)
 
+
+def test_pause_resume(containerd):
+    c = containerd
+    cid, pid = start_detached(c, "pause")
     count = f"/proc/{pid}/root/tmp/count"
     wait_for(lambda: os.path.exists(count), 10, what="counter")
     c.ctr("task", "pause", cid)
     assert c.tasks()[cid][1] == "PAUSED"
     freezer = [d for d in cgroup_dirs(f"{c.ns}/{cid}") if "/freezer/" in d]
-    if freezer:
-        with open(os.path.join(freezer[0], "freezer.state")) as f:
-            assert f.read().strip() == "FROZEN"
+    assert freezer, "no freezer cgroup"
+    with open(os.path.join(freezer[0], "freezer.state")) as f:
+        assert f.read().strip() == "FROZEN"
     with open(count) as f:
         a = f.read()
     time.sleep(0.4)
@@ -211,7 +222,18 @@ def test_detached_exec_ps_pause_kill_delete(containerd):
     c.ctr("task", "resume", cid)
     assert c.tasks()[cid][1] == "RUNNING"
     wait_for(lambda: open(count).read() != a, 5, what="counter to move after resume")
+    c.ctr("task", "kill", "-s", "SIGKILL", cid)
+    wait_for(lambda: c.tasks().get(cid, (0, ""))[1] == "STOPPED", 10, what="task to stop")
+    c.ctr("task", "delete", cid)
+    c.ctr("container", "delete", cid)
 
+
+def test_kill_and_delete(containerd):
+    c = containerd
+    cid, pid = start_detached(c, "kill")
+    # the task runs in its cgroup /<namespace>/<id>
+    with open(f"/proc/{pid}/cgroup") as f:
+        assert f"memory:/{c.ns}/{cid}" in f.read()
     c.ctr("task", "kill", "-s", "SIGTERM", cid)
     wait_for(lambda: c.tasks().get(cid, (0, ""))[1] == "STOPPED", 10, what="task to stop")
     # a signal to a stopped task is refused, not a crash

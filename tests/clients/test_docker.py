@@ -104,13 +104,11 @@ def test_run_rm_output_and_exit_code(docker, name):
 
 def test_detached_exec_logs_stop_rm(docker, name):
     loop = 'echo started; trap "echo got-TERM; exit 0" TERM; while :; do sleep 0.1; done'
-    cid = docker("run", "-d", "--runtime", "husk", "--name", name, IMAGE, "sh", "-c", loop).stdout.strip()
+    docker("run", "-d", "--runtime", "husk", "--name", name, IMAGE, "sh", "-c", loop)
     info = docker.inspect(name)
     assert info["HostConfig"]["Runtime"] == "husk"
     assert info["State"]["Running"]
     wait_for(lambda: "started" in docker("logs", name).stdout, 10, what="first log line")
-    with open(f"/proc/{info['State']['Pid']}/cgroup") as f:
-        assert f"/docker/{cid}" in f.read()
 
     r = docker("exec", name, "sh", "-c", "echo exec-out; cat /proc/1/cmdline")
     assert "exec-out" in r.stdout
@@ -127,6 +125,23 @@ def test_detached_exec_logs_stop_rm(docker, name):
     assert info["State"]["ExitCode"] == 0
     assert "got-TERM" in docker("logs", name).stdout
     docker("rm", name)
+    assert docker("ps", "-aq", "--filter", f"name={name}").stdout.strip() == ""
+
+
+def test_container_cgroup(docker, name):
+    """cgroupfs driver: the container in /docker/<id>, removed with it."""
+    cid = docker("run", "-d", "--runtime", "husk", "--name", name, "--memory", "64m", IMAGE,
+                 "sleep", "1000").stdout.strip()
+    try:
+        pid = docker.inspect(name)["State"]["Pid"]
+        with open(f"/proc/{pid}/cgroup") as f:
+            assert f"memory:/docker/{cid}" in f.read()
+        mem = [d for d in cgroup_dirs(f"docker/{cid}") if "/memory/" in d]
+        assert mem, "no memory cgroup"
+        with open(os.path.join(mem[0], "memory.limit_in_bytes")) as f:
+            assert int(f.read()) == 64 * 1024 * 1024
+    finally:
+        docker("rm", "-f", name, check=False)
     assert not cgroup_dirs(f"docker/{cid}"), "container cgroup left after docker rm"
 
 

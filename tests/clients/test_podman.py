@@ -165,24 +165,15 @@ def test_run_rm_output_and_exit_code(podman, name):
 
 def test_detached_exec_logs_stop_rm(podman, name):
     loop = 'echo started; trap "echo got-TERM; exit 0" TERM; while :; do sleep 0.1; done'
-    cid = podman("run", "-d", "--name", name, IMAGE, "sh", "-c", loop).stdout.strip()
+    podman("run", "-d", "--name", name, IMAGE, "sh", "-c", loop)
     wait_for(lambda: "started" in podman("logs", name).stdout, 10, what="first log line")
-    info = podman.inspect(name)
-    assert info["State"]["Status"] == "running"
-    pid = info["State"]["Pid"]
-    cg = container_cgroup(cid)
-    assert cgroup_dirs(cg), f"no cgroup {cg} for a running container"
-    with open(f"/proc/{pid}/cgroup") as f:
-        assert cg in f.read()
+    assert podman.inspect(name)["State"]["Status"] == "running"
 
     r = podman("exec", name, "sh", "-c", "echo exec-out; cat /proc/1/cmdline | tr '\\0' ' '")
     assert "exec-out" in r.stdout and "sh -c" in r.stdout
     assert podman("exec", name, "sh", "-c", "exit 5", check=False).returncode == 5
     r = podman("exec", "-t", name, "sh", "-c", "tty; test -t 0 && echo stdin-is-tty")
     assert "/dev/pts/" in r.stdout and "stdin-is-tty" in r.stdout
-    # exec processes run in the container's cgroup and namespaces
-    r = podman("exec", name, "cat", "/proc/self/cgroup")
-    assert cg in r.stdout
 
     podman("stop", "--time", "10", name)
     info = podman.inspect(name)
@@ -190,8 +181,27 @@ def test_detached_exec_logs_stop_rm(podman, name):
     assert info["State"]["ExitCode"] == 0
     assert "got-TERM" in podman("logs", name).stdout
     podman("rm", name)
-    assert not cgroup_dirs(cg), f"cgroup {cg} left after podman rm"
     assert podman("ps", "-a", "-q", "--filter", f"name={name}").stdout.strip() == ""
+
+
+def test_container_cgroup(podman, name):
+    """cgroupfs: the container (and its exec processes) in libpod_parent/libpod-<id>,
+    removed with the container."""
+    cid = podman("run", "-d", "--name", name, IMAGE, "sleep", "1000").stdout.strip()
+    cg = container_cgroup(cid)
+    try:
+        pid = podman.inspect(name)["State"]["Pid"]
+        dirs = cgroup_dirs(cg)
+        for ctrl in ("memory", "pids", "cpu", "freezer", "devices"):
+            assert any(f"/{ctrl}/" in d for d in dirs), f"no {ctrl} cgroup {cg}: {dirs}"
+        with open(f"/proc/{pid}/cgroup") as f:
+            mine = f.read()
+        assert f"memory:/{cg}" in mine and f"pids:/{cg}" in mine, mine
+        r = podman("exec", name, "cat", "/proc/self/cgroup")
+        assert f"memory:/{cg}" in r.stdout, r.stdout
+    finally:
+        podman("rm", "-f", "-t", "0", name, check=False)
+    assert not cgroup_dirs(cg), f"cgroup {cg} left after podman rm"
 
 
 def test_run_interactive_tty(podman, tmux, name):
