@@ -180,6 +180,10 @@ def start_detached(c, what, *cmd):
 def test_detached_exec_and_ps(containerd):
     c = containerd
     cid, pid = start_detached(c, "exec")
+    # the shim really runs our binary, with --root /run/containerd/runc/<namespace>
+    r = run([c.husk, "--root", os.path.join(RUN_ROOT, "runc", c.ns), "state", cid])
+    st = json.loads(r.stdout)
+    assert st["status"] == "running" and st["pid"] == pid
     r = c.ctr("task", "exec", "--exec-id", f"{c.ns}-e1", cid, "sh", "-c", "echo exec-out; cat /proc/1/cmdline")
     assert "exec-out" in r.stdout and "sh" in r.stdout
     r = c.ctr("task", "exec", "--exec-id", f"{c.ns}-e2", cid, "sh", "-c", "exit 4", check=False)

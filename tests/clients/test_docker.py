@@ -9,6 +9,7 @@ containerd's shims use /run/containerd/s/; so it runs in a private mount +
 network namespace (fresh tmpfs on /run and /etc/docker there) and the host
 keeps none of it.  Its default bridge network and iptables work there.
 """
+import glob
 import json
 import os
 import shutil
@@ -109,6 +110,11 @@ def test_detached_exec_logs_stop_rm(docker, name):
     assert info["HostConfig"]["Runtime"] == "husk"
     assert info["State"]["Running"]
     wait_for(lambda: "started" in docker("logs", name).stdout, 10, what="first log line")
+    # dockerd really runs our binary; 20.10 gives it --root <exec-root>/runtime-runc/moby
+    roots = glob.glob(os.path.join(docker.base, "exec", "runtime-*", "moby"))
+    assert roots, "no runtime root under the exec-root"
+    r = run([docker.husk, "--root", roots[0], "state", info["Id"]])
+    assert json.loads(r.stdout)["status"] == "running"
 
     r = docker("exec", name, "sh", "-c", "echo exec-out; cat /proc/1/cmdline")
     assert "exec-out" in r.stdout

@@ -167,7 +167,11 @@ def test_detached_exec_logs_stop_rm(podman, name):
     loop = 'echo started; trap "echo got-TERM; exit 0" TERM; while :; do sleep 0.1; done'
     podman("run", "-d", "--name", name, IMAGE, "sh", "-c", loop)
     wait_for(lambda: "started" in podman("logs", name).stdout, 10, what="first log line")
-    assert podman.inspect(name)["State"]["Status"] == "running"
+    info = podman.inspect(name)
+    assert info["State"]["Status"] == "running"
+    # podman really runs our binary: its state (default --root) knows the container
+    r = run([*podman.nsenter(), podman.husk, "state", info["Id"]])
+    assert json.loads(r.stdout)["status"] == "running"
 
     r = podman("exec", name, "sh", "-c", "echo exec-out; cat /proc/1/cmdline | tr '\\0' ' '")
     assert "exec-out" in r.stdout and "sh -c" in r.stdout
