@@ -875,6 +875,34 @@ test_shared_host_no_leak (void **state)
     }
 }
 
+static char *
+check_dev_ro (void *arg)
+{
+  (void)arg;
+  TRY_CHECK (check_char ("/dev/null", 1, 3, 0666));
+  TRY_CHECK (check_link ("/dev/ptmx", "pts/ptmx"));
+  TRY_CHECK (check_mount ("/dev", "tmpfs", "ro"));
+  CHECK (mknod ("/dev/new", S_IFCHR | 0600, makedev (1, 3)) < 0 && errno == EROFS, "/dev is writable");
+  CHECK (!is_ro ("/dev/shm"), "/dev/shm became read-only");
+  return NULL;
+}
+
+/* /dev with "ro" is filled first and made read-only at the end. */
+static void
+test_dev_readonly (void **state)
+{
+  struct env e;
+  json_object *mounts = NULL, *dev, *opts;
+  (void)state;
+  env_init (&e);
+  json_object_object_get_ex (e.cfg, "mounts", &mounts);
+  dev = json_object_array_get_idx (mounts, 1);
+  json_object_object_get_ex (dev, "options", &opts);
+  json_object_array_add (opts, json_object_new_string ("ro"));
+  expect_ok (&e, BASE_FLAGS, check_dev_ro, NULL);
+  env_free (&e);
+}
+
 /* After all of the above, the host has no mount from any test. */
 static void
 test_no_host_mounts_left (void **state)
@@ -928,6 +956,7 @@ main (void)
     cmocka_unit_test (test_user_namespace),
     cmocka_unit_test (test_rootfs_propagation),
     cmocka_unit_test (test_shared_host_no_leak),
+    cmocka_unit_test (test_dev_readonly),
     cmocka_unit_test (test_no_host_mounts_left),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
