@@ -711,6 +711,10 @@ check_binds (void *arg)
   CHECK (is_fs ("/tmp", TMPFS_MAGIC), "/tmp not a tmpfs");
   CHECK (access ("/tmp/keep/me", F_OK) == 0, "tmpcopyup lost /tmp/keep/me");
   CHECK (is_fs ("/mnt/new/dir", TMPFS_MAGIC), "no tmpfs at the created /mnt/new/dir");
+  /* /etc/resolv.conf was a dangling symlink: its target was created. */
+  f = fopen ("/var/lib/net/resolv.conf", "r");
+  CHECK (f && fgets (buf, sizeof buf, f) && strcmp (buf, "conf\n") == 0, "resolv.conf target: `%s`", buf);
+  fclose (f);
   return NULL;
 }
 
@@ -738,6 +742,8 @@ test_bind_and_tmpfs_options (void **state)
   add_mount (&e, "/devro", "bind", dev, rro);
   add_mount (&e, "/devrw", NULL, dev, ro);
   add_mount (&e, "/etc/hostfile.conf", "none", file, fro);
+  assert_int_equal (sh ("ln -s ../var/lib/net/resolv.conf %s/etc/resolv.conf", e.rootfs), 0);
+  add_mount (&e, "/etc/resolv.conf", NULL, file, fro);
   add_mount (&e, "/run", "tmpfs", "tmpfs", run);
   add_mount (&e, "/tmp", "tmpfs", "tmpfs", tmp);
   add_mount (&e, "/mnt/new/dir", "tmpfs", "tmpfs", none);
@@ -903,6 +909,38 @@ test_dev_readonly (void **state)
   env_free (&e);
 }
 
+static char *
+check_console (void *arg)
+{
+  husk_error_t err = NULL;
+  struct stat st, pst;
+  int master, slave;
+  (void)arg;
+  master = posix_openpt (O_RDWR | O_NOCTTY);
+  CHECK (master >= 0 && grantpt (master) == 0 && unlockpt (master) == 0, "ptmx: %s", strerror (errno));
+  slave = open (ptsname (master), O_RDWR | O_NOCTTY);
+  CHECK (slave >= 0, "open %s: %s", ptsname (master), strerror (errno));
+  CHECK (husk_rootfs_mount_console (slave, &err) == 0, "%s", err->msg);
+  CHECK (stat ("/dev/console", &st) == 0 && fstat (slave, &pst) == 0, "stat /dev/console");
+  CHECK (S_ISCHR (st.st_mode) && st.st_rdev == pst.st_rdev, "/dev/console is not the pty");
+  TRY_CHECK (check_mount ("/dev/console", "devpts", NULL));
+  return NULL;
+}
+
+/* The terminal's pty, from the container's own devpts, on /dev/console. */
+static void
+test_console (void **state)
+{
+  struct env e;
+  json_object *root;
+  (void)state;
+  env_init (&e);
+  json_object_object_get_ex (e.cfg, "root", &root);
+  json_object_object_add (root, "readonly", json_object_new_boolean (false));
+  expect_ok (&e, BASE_FLAGS, check_console, NULL);
+  env_free (&e);
+}
+
 /* After all of the above, the host has no mount from any test. */
 static void
 test_no_host_mounts_left (void **state)
@@ -957,6 +995,7 @@ main (void)
     cmocka_unit_test (test_rootfs_propagation),
     cmocka_unit_test (test_shared_host_no_leak),
     cmocka_unit_test (test_dev_readonly),
+    cmocka_unit_test (test_console),
     cmocka_unit_test (test_no_host_mounts_left),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
