@@ -49,3 +49,23 @@ def test_cve_2025_52881_overmounted_proc_self_attr(runtime, make_bundle, tmp_pat
     runtime.run("run", "--bundle", b.path, cid)
     assert decoy.read_text() == "decoy\n"
     assert os.path.exists(decoy)
+
+
+def test_cve_2025_52881_fake_proc(runtime, make_bundle, tmp_path):
+    """/proc in the container is not procfs at all but a bind of a
+    directory the attacker controls (with a fake sys/kernel/domainname)."""
+    fake = tmp_path / "fakeproc"
+    (fake / "sys" / "kernel").mkdir(parents=True)
+    decoy = fake / "sys" / "kernel" / "domainname"
+    decoy.write_text("decoy\n")
+    b = make_bundle(args=["true"])
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+    b.config["mounts"].insert(0, {"destination": "/proc", "type": "bind", "source": str(fake),
+                                  "options": ["rbind", "rw"]})
+    b.config["linux"]["sysctl"] = {"kernel.domainname": "husk-52881"}
+    b.config["linux"].pop("maskedPaths", None)
+    b.config["linux"].pop("readonlyPaths", None)
+    b.save()
+    cid = runtime.new_id("security-52881")
+    r = runtime.run("run", "--bundle", b.path, cid)
+    assert decoy.read_text() == "decoy\n", r.stderr
