@@ -1,0 +1,19 @@
+/* Flags shared by `create` and `run`. */
+#ifndef HUSK_CLI_CREATE_OPTS_H
+#define HUSK_CLI_CREATE_OPTS_H
+
+#include "cli/cli.h"
+#include "container/lifecycle.h"
+
+enum { OPT_BUNDLE = 'b', OPT_DETACH = 'd', OPT_PID_FILE = 1000, OPT_CONSOLE, OPT_PRESERVE, OPT_NO_PIVOT,
+       OPT_NO_KEYRING, OPT_KEEP, OPT_NO_SUBREAPER };
+
+struct create_flags {
+  struct husk_create_opts o;
+  bool detach, keep;
+};
+
+extern const struct option husk_create_options[];
+int husk_create_opt (int opt, const char *arg, void *data);
+
+#endif

@@ -1,0 +1,376 @@
+/* `create`, the parent's side of the handshake with the init. */
+#include "container/lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container/init.h"
+#include "container/internal.h"
+#include "container/sync.h"
+#include "linux/cgroups/cgroup.h"
+#include "linux/hooks.h"
+#include "linux/namespaces.h"
+#include "linux/terminal.h"
+#include "linux/userns.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+/* What a half-made container holds, so one function can undo it all. */
+struct creation {
+  struct husk_init_ctx ctx;
+  char *dir;
+  bool dir_made;
+  struct husk_cgroup *cg;
+  pid_t pid;
+};
+
+char *
+husk_init_state_json (const struct husk_init_ctx *ctx, const char *status)
+{
+  json_object *o = json_object_new_object ();
+  char *s;
+  json_object_object_add (o, "ociVersion", json_object_new_string (HUSK_OCI_VERSION));
+  json_object_object_add (o, "id", json_object_new_string (ctx->opts->id));
+  json_object_object_add (o, "status", json_object_new_string (status));
+  json_object_object_add (o, "pid", json_object_new_int (ctx->host_pid));
+  json_object_object_add (o, "bundle", json_object_new_string (ctx->bundle));
+  json_object_object_add (o, "annotations", ctx->cfg->annotations ? json_object_get (ctx->cfg->annotations)
+                                                                   : json_object_new_object ());
+  s = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put (o);
+  return s;
+}
+
+static pid_t
+raw_clone (unsigned long flags)
+{
+  /* fork()-like clone: the child runs on a copy of our stack. */
+  return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
+/* Joined namespaces and a new time namespace only take effect for
+ * children, so an intermediate process joins/unshares them and clones the
+ * init with CLONE_PARENT: the init is still our child (so `run` can wait
+ * for it) and the intermediate exits at once. */
+__attribute__ ((noreturn)) static void
+intermediate_main (struct husk_init_ctx *ctx, int flags)
+{
+  husk_error_t err = NULL;
+  pid_t pid;
+  if (husk_ns_join (ctx->ns_fds, &err) < 0
+      || (husk_ns_is_new (ctx->cfg, HUSK_NS_TIME) && husk_ns_unshare_time (ctx->cfg, &err) < 0))
+    {
+      husk_sync_send (ctx->sync_fd, HUSK_SYNC_ERROR, 0, err->msg, NULL);
+      _exit (1);
+    }
+  pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | CLONE_PARENT, NULL, NULL, NULL, 0);
+  if (pid < 0)
+    {
+      husk_error (&err, errno, "clone the container init");
+      husk_sync_send (ctx->sync_fd, HUSK_SYNC_ERROR, 0, err->msg, NULL);
+      _exit (1);
+    }
+  if (pid == 0)
+    husk_init_main (ctx);
+  husk_sync_send (ctx->sync_fd, HUSK_SYNC_INIT_PID, pid, NULL, NULL);
+  _exit (0);
+}
+
+static int
+spawn_init (struct creation *cr, husk_error_t *err)
+{
+  struct husk_init_ctx *ctx = &cr->ctx;
+  int flags = husk_ns_clone_flags (ctx->cfg);
+  bool need_intermediate = husk_ns_is_new (ctx->cfg, HUSK_NS_TIME);
+  for (int t = 0; t < HUSK_NS_COUNT; t++)
+    need_intermediate |= ctx->ns_fds[t] >= 0;
+  if (!need_intermediate)
+    {
+      cr->pid = raw_clone ((unsigned long) flags);
+      if (cr->pid < 0)
+        return husk_error (err, errno, "clone the container init");
+      if (cr->pid == 0)
+        husk_init_main (ctx);
+      return 0;
+    }
+  {
+    pid_t mid = raw_clone (0);
+    int status;
+    int32_t pid = 0;
+    if (mid < 0)
+      return husk_error (err, errno, "fork");
+    if (mid == 0)
+      intermediate_main (ctx, flags);
+    if (husk_sync_expect (cr->ctx.parent_sync_fd, HUSK_SYNC_INIT_PID, &pid, err) < 0)
+      {
+        waitpid (mid, &status, 0);
+        return -1;
+      }
+    cr->pid = pid;
+    waitpid (mid, &status, 0);
+  }
+  return 0;
+}
+
+static void
+undo_creation (struct creation *cr)
+{
+  husk_error_t err = NULL;
+  if (cr->pid > 0)
+    {
+      kill (cr->pid, SIGKILL);
+      while (waitpid (cr->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  if (cr->cg)
+    {
+      if (husk_cgroup_destroy (cr->cg, &err) < 0)
+        husk_warn ("cleanup: %s", err->msg);
+      husk_error_free (&err);
+    }
+  if (cr->dir_made && husk_rm_rf (cr->dir, &err) < 0)
+    {
+      husk_warn ("cleanup: %s", err->msg);
+      husk_error_free (&err);
+    }
+}
+
+static int
+resolve_paths (struct creation *cr, husk_error_t *err)
+{
+  const struct husk_create_opts *o = cr->ctx.opts;
+  char buf[PATH_MAX];
+  cleanup_free char *rootfs = NULL;
+  struct stat st;
+  if (realpath (o->bundle ? o->bundle : ".", buf) == NULL)
+    return husk_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
+  cr->ctx.bundle = strdup (buf);
+  if (cr->ctx.cfg->root_path[0] == '/')
+    rootfs = strdup (cr->ctx.cfg->root_path);
+  else if (asprintf (&rootfs, "%s/%s", cr->ctx.bundle, cr->ctx.cfg->root_path) < 0)
+    rootfs = NULL;
+  if (cr->ctx.bundle == NULL || rootfs == NULL)
+    return husk_error (err, ENOMEM, "bundle");
+  if (realpath (rootfs, buf) == NULL || stat (buf, &st) < 0)
+    return husk_error (err, errno, "root.path: rootfs `%s`", rootfs);
+  if (!S_ISDIR (st.st_mode))
+    return husk_error (err, 0, "root.path: rootfs `%s` is not a directory", rootfs);
+  cr->ctx.rootfs = strdup (buf);
+  return cr->ctx.rootfs ? 0 : husk_error (err, ENOMEM, "bundle");
+}
+
+static int
+make_state_dir (struct creation *cr, husk_error_t *err)
+{
+  const struct husk_create_opts *o = cr->ctx.opts;
+  cleanup_free char *fifo = NULL;
+  if (husk_mkdir_p (o->root, 0700, err) < 0)
+    return husk_error_prefix (err, "--root");
+  if (asprintf (&cr->dir, "%s/%s", o->root, o->id) < 0)
+    return husk_error (err, ENOMEM, "state");
+  if (mkdir (cr->dir, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        return husk_error (err, 0, "container `%s` already exists", o->id);
+      return husk_error (err, errno, "create state directory `%s`", cr->dir);
+    }
+  cr->dir_made = true;
+  cr->ctx.lock_fd = husk_container_lock (cr->dir, err);
+  if (cr->ctx.lock_fd < 0)
+    return -1;
+  if (asprintf (&fifo, "%s/exec.fifo", cr->dir) < 0)
+    return husk_error (err, ENOMEM, "state");
+  if (mkfifo (fifo, 0600) < 0)
+    return husk_error (err, errno, "create exec fifo `%s`", fifo);
+  /* O_RDWR: the init blocks reading it; `start` opens it for writing
+   * without blocking because a reader exists. */
+  cr->ctx.fifo_fd = open (fifo, O_RDWR | O_CLOEXEC);
+  if (cr->ctx.fifo_fd < 0)
+    return husk_error (err, errno, "open exec fifo `%s`", fifo);
+  return 0;
+}
+
+static char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char base[32], *out = NULL;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (asprintf (&out, "%s.%09ldZ", base, ts.tv_nsec) < 0)
+    return NULL;
+  return out;
+}
+
+static int
+write_state (struct creation *cr, const char *config_text, size_t config_len, husk_error_t *err)
+{
+  struct husk_init_ctx *ctx = &cr->ctx;
+  json_object *o = json_object_new_object ();
+  cleanup_free char *created = now_rfc3339 ();
+  cleanup_free char *path = NULL, *cfgpath = NULL;
+  const char *text;
+  int r;
+  json_object_object_add (o, "ociVersion", json_object_new_string (HUSK_OCI_VERSION));
+  json_object_object_add (o, "id", json_object_new_string (ctx->opts->id));
+  json_object_object_add (o, "pid", json_object_new_int (cr->pid));
+  json_object_object_add (o, "pidStart", json_object_new_uint64 (husk_pid_start_time (cr->pid, NULL)));
+  json_object_object_add (o, "bundle", json_object_new_string (ctx->bundle));
+  json_object_object_add (o, "rootfs", json_object_new_string (ctx->rootfs));
+  json_object_object_add (o, "created", json_object_new_string (created ? created : ""));
+  json_object_object_add (o, "owner", json_object_new_string (""));
+  json_object_object_add (o, "inUserns", json_object_new_boolean (ctx->new_userns));
+  if (ctx->cfg->annotations)
+    json_object_object_add (o, "annotations", json_object_get (ctx->cfg->annotations));
+  if (cr->cg)
+    json_object_object_add (o, "cgroup", husk_cgroup_to_json (cr->cg));
+  text = json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+  if (asprintf (&path, "%s/state.json", cr->dir) < 0 || asprintf (&cfgpath, "%s/config.json", cr->dir) < 0)
+    r = husk_error (err, ENOMEM, "state");
+  /* config.json first: a state.json means the container is complete. */
+  else if ((r = husk_write_file (cfgpath, config_text, config_len, 0600, err)) == 0)
+    r = husk_write_file_atomic (path, text, strlen (text), 0600, err);
+  json_object_put (o);
+  return r;
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, husk_error_t *err)
+{
+  char buf[16];
+  int n = snprintf (buf, sizeof buf, "%d", pid);
+  if (path == NULL)
+    return 0;
+  if (husk_write_file_atomic (path, buf, (size_t) n, 0644, err) < 0)
+    return husk_error_prefix (err, "--pid-file");
+  return 0;
+}
+
+/* After clone: cgroup, maps, then the hooks and READY dance. */
+static int
+handshake (struct creation *cr, husk_error_t *err)
+{
+  struct husk_init_ctx *ctx = &cr->ctx;
+  struct husk_sync_msg m;
+  ctx->host_pid = cr->pid;
+  if (cr->cg && husk_cgroup_enter (cr->cg, cr->pid, err) < 0)
+    return -1;
+  if (ctx->new_userns && husk_userns_write_maps (cr->pid, ctx->cfg, err) < 0)
+    return -1;
+  if (husk_sync_send (ctx->parent_sync_fd, HUSK_SYNC_SETUP_DONE, cr->pid, NULL, err) < 0)
+    return -1;
+  for (;;)
+    {
+      if (husk_sync_recv (ctx->parent_sync_fd, &m, err) < 0)
+        return -1;
+      if (m.type == HUSK_SYNC_READY)
+        return 0;
+      if (m.type != HUSK_SYNC_HOOKS)
+        return husk_error (err, 0, "unexpected message `%s` from the init", husk_sync_name (m.type));
+      {
+        cleanup_free char *state = husk_init_state_json (ctx, "creating");
+        if (husk_hooks_run (ctx->cfg, HUSK_HOOK_PRESTART, state, err) < 0
+            || husk_hooks_run (ctx->cfg, HUSK_HOOK_CREATE_RUNTIME, state, err) < 0)
+          return -1;
+      }
+      if (husk_sync_send (ctx->parent_sync_fd, HUSK_SYNC_HOOKS_DONE, 0, NULL, err) < 0)
+        return -1;
+    }
+}
+
+static int
+prepare (struct creation *cr, const char *text, size_t len, husk_error_t *err)
+{
+  struct husk_init_ctx *ctx = &cr->ctx;
+  const struct husk_create_opts *o = ctx->opts;
+  int sv[2];
+  if (husk_config_parse (text, len, "config.json", true, &ctx->cfg, err) < 0)
+    return -1;
+  ctx->new_userns = husk_ns_is_new (ctx->cfg, HUSK_NS_USER);
+  if (getenv ("LISTEN_FDS"))
+    ctx->listen_fds = atoi (getenv ("LISTEN_FDS"));
+  if (ctx->cfg->process->terminal && o->console_socket == NULL)
+    return husk_error (err, 0, "process.terminal is true but no --console-socket was given");
+  if (resolve_paths (cr, err) < 0 || husk_ns_open_paths (ctx->cfg, ctx->ns_fds, err) < 0)
+    return -1;
+  if (o->console_socket && (ctx->console_fd = husk_console_socket_connect (o->console_socket, err)) < 0)
+    return -1;
+  if (make_state_dir (cr, err) < 0)
+    return -1;
+  if (husk_cgroup_create (ctx->cfg, o->id, &cr->cg, err) < 0)
+    return husk_error_prefix (err, "cgroup");
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return husk_error (err, errno, "socketpair");
+  ctx->parent_sync_fd = sv[0];
+  ctx->sync_fd = sv[1];
+  return 0;
+}
+
+static void
+release_ctx (struct creation *cr)
+{
+  struct husk_init_ctx *ctx = &cr->ctx;
+  int *fds[] = { &ctx->sync_fd, &ctx->parent_sync_fd, &ctx->console_fd, &ctx->lock_fd, &ctx->fifo_fd };
+  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+    if (*fds[i] >= 0)
+      close (*fds[i]);
+  husk_ns_close (ctx->ns_fds);
+  husk_cgroup_free (cr->cg);
+  husk_config_free (ctx->cfg);
+  free (ctx->bundle);
+  free (ctx->rootfs);
+  free (cr->dir);
+}
+
+int
+husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *exec_fifo_fd, husk_error_t *err)
+{
+  struct creation cr = { .ctx = { .opts = o, .sync_fd = -1, .parent_sync_fd = -1, .fifo_fd = -1,
+                                  .console_fd = -1, .lock_fd = -1 } };
+  cleanup_free char *cfgpath = NULL, *text = NULL;
+  size_t len;
+  int r = -1;
+  for (int t = 0; t < HUSK_NS_COUNT; t++)
+    cr.ctx.ns_fds[t] = -1;
+  if (husk_id_validate (o->id, err) < 0)
+    return -1;
+  if (asprintf (&cfgpath, "%s/config.json", o->bundle ? o->bundle : ".") < 0)
+    return husk_error (err, ENOMEM, "config");
+  if (husk_read_file (cfgpath, &text, &len, err) < 0)
+    return -1;
+  if (prepare (&cr, text, len, err) < 0 || spawn_init (&cr, err) < 0)
+    goto out;
+  close (cr.ctx.sync_fd);
+  cr.ctx.sync_fd = -1;
+  if (handshake (&cr, err) < 0 || write_state (&cr, text, len, err) < 0
+      || write_pid_file (o->pid_file, cr.pid, err) < 0)
+    goto out;
+  if (init_pid)
+    *init_pid = cr.pid;
+  if (exec_fifo_fd)
+    *exec_fifo_fd = steal_fd (cr.ctx.fifo_fd);
+  cr.pid = 0;
+  cr.dir_made = false;
+  husk_cgroup_free (cr.cg);
+  cr.cg = NULL;
+  r = 0;
+out:
+  if (r < 0)
+    undo_creation (&cr);
+  release_ctx (&cr);
+  return r;
+}

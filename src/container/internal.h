@@ -1,0 +1,24 @@
+/* Shared by the lifecycle files, not part of the library interface. */
+#ifndef HUSK_CONTAINER_INTERNAL_H
+#define HUSK_CONTAINER_INTERNAL_H
+
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* The OCI runtime-spec version husk implements and reports. */
+#define HUSK_OCI_VERSION "1.2.0"
+
+/* starttime of a pid from /proc/PID/stat (0 if gone); *state gets the
+ * state letter when not NULL. */
+unsigned long long husk_pid_start_time (pid_t pid, char *state);
+/* Create/open <dir>/lock and take an exclusive flock; returns the fd. */
+int husk_container_lock (const char *dir, husk_error_t *err);
+
+
+
+#include "container/container.h"
+#include "oci/config.h"
+/* Run the hooks of one kind from the config saved at create time. */
+int husk_container_run_hooks (struct husk_container *c, enum husk_hook_kind kind, husk_error_t *err);
+#endif

@@ -1,0 +1,40 @@
+/* The container lifecycle: create, start, run, kill, delete. */
+#ifndef HUSK_CONTAINER_LIFECYCLE_H
+#define HUSK_CONTAINER_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "container/container.h"
+#include "util/error.h"
+
+struct husk_create_opts {
+  const char *root;
+  const char *id;
+  const char *bundle;         /* default "." */
+  const char *pid_file;       /* may be NULL */
+  const char *console_socket; /* may be NULL */
+  int preserve_fds;
+  bool no_pivot;
+  bool no_new_keyring;
+  bool foreground;            /* `run` without -d: stdio is the user's */
+};
+
+/* `create`: returns once the init is ready and blocked until `start`.
+ * On failure nothing is left: no state dir, cgroup, mount or process.
+ * *init_pid and *exec_fifo_fd (O_RDWR, for `run` to release the init
+ * itself) may be NULL. */
+int husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *exec_fifo_fd,
+                           husk_error_t *err);
+/* `start`: release a created container, then run poststart hooks. */
+int husk_container_start (const char *root, const char *id, husk_error_t *err);
+/* Release the init through an already open fifo fd (used by `run`). */
+int husk_container_release (struct husk_container *c, int fifo_fd, husk_error_t *err);
+int husk_container_kill (const char *root, const char *id, int sig, bool all, husk_error_t *err);
+int husk_container_delete (const char *root, const char *id, bool force, husk_error_t *err);
+/* Remove a stopped container's resources: cgroup, poststop hooks, state. */
+int husk_container_destroy (struct husk_container *c, husk_error_t *err);
+/* Parse "KILL", "SIGKILL", "9"; -1 if unknown. */
+int husk_signal_parse (const char *s);
+
+#endif
