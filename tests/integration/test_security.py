@@ -261,3 +261,14 @@ def test_unknown_capability_is_an_error(runtime, make_bundle):
     r = run(runtime, b.save())
     assert r.returncode != 0
     assert "CAP_HUSK_BOGUS" in r.stderr
+
+
+def test_starts_under_1mib_memory_limit(runtime, make_bundle):
+    """Sealing the runtime binary must cost the container no memory: a
+    sealed memfd copy charged to the container's cgroup is why runc fails
+    to start containers under limits of a few MiB."""
+    b = make_bundle(args=["echo", "started"])
+    b.config["linux"]["resources"]["memory"] = {"limit": 1024 * 1024}
+    r = run(runtime, b.save(), prefix="security-mem")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "started"
