@@ -6,6 +6,13 @@ so `exec <id> /bin/evil` makes the kernel run the runtime binary itself
 inside the container; a process there opens /proc/PID/exe with O_PATH,
 waits for it to exit and reopens the handle for writing.  The runtime
 runs from a private copy, so a successful attack damages only the copy.
+
+On kernel 6.18 executing /proc/self/exe from inside the container fails
+with ENOENT for runc and husk alike, so the probe's targets are the
+runtime's own exec processes while they are in the container (the window
+the CVE's race uses too); those are non-dumpable, so the attack stops at
+opening /proc/PID/exe.  The seal itself (EROFS/EPERM on the reopened
+handle) is shown by tests/unit/test_sealed.c.
 """
 import os
 

@@ -25,7 +25,19 @@
 #include <unistd.h>
 
 static FILE *logf;
-static char seen[65536];
+/* Per pid, a hash of the exe last attacked: a pid is attacked again when
+   it runs something else (the runtime's exec child becomes the runtime
+   again through "#!/proc/self/exe").  */
+static unsigned seen[65536];
+
+static unsigned
+hash (const char *s)
+{
+  unsigned h = 5381;
+  while (*s)
+    h = h * 33 + (unsigned char) *s++;
+  return h | 1;
+}
 
 static const char *
 res (int r)
@@ -199,13 +211,15 @@ main (int argc, char **argv)
         {
           int pid = atoi (de->d_name);
           char exe[4096];
-          if (pid <= 1 || pid == getpid () || pid >= (int) sizeof seen || seen[pid])
+          if (pid <= 1 || pid == getpid () || pid >= (int) (sizeof seen / sizeof seen[0]))
             continue;
           if (read_exe (pid, exe, sizeof exe) < 0)
             continue;
           if (strcmp (exe, "/bin/busybox") == 0 || strcmp (exe, self) == 0)
             continue; /* the container's own processes */
-          seen[pid] = 1;
+          if (seen[pid] == hash (exe))
+            continue;
+          seen[pid] = hash (exe);
           freeze (pid);
           if (read_exe (pid, exe, sizeof exe) < 0 || strcmp (exe, "/bin/busybox") == 0)
             {
