@@ -34,8 +34,8 @@ husk_cwd_verify (const char *what, husk_error_t *err)
 int
 husk_chdir_in_container (const char *cwd, husk_error_t *err)
 {
-  struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  struct open_how how
+      = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   cleanup_close int root = -1;
   cleanup_close int fd = -1;
 
@@ -43,10 +43,11 @@ husk_chdir_in_container (const char *cwd, husk_error_t *err)
   if (root < 0)
     return husk_error (err, errno, "open `/`");
   do
-    fd = (int) syscall (SYS_openat2, root, cwd, &how, sizeof how);
+    fd = (int)syscall (SYS_openat2, root, cwd, &how, sizeof how);
   while (fd < 0 && (errno == EINTR || errno == EAGAIN));
   if (fd < 0 && errno == ELOOP)
-    return husk_error (err, ELOOP, "process.cwd `%s`: a magic link (/proc/self/fd/...) or a symlink loop", cwd);
+    return husk_error (err, ELOOP, "process.cwd `%s`: a magic link (/proc/self/fd/...) or a symlink loop",
+                       cwd);
   if (fd < 0)
     return husk_error (err, errno, "process.cwd: chdir to `%s`", cwd);
   if (fchdir (fd) < 0)
