@@ -162,6 +162,17 @@ test_paths_and_json (void **state)
       assert_non_null (strstr (cg->dirs[i].path, want));
       assert_int_equal (access (cg->dirs[i].path, F_OK), 0);
     }
+  struct husk_cgroup_mount m[16];
+  size_t nm = husk_cgroup_mounts (back, m, 16);
+  assert_int_equal (nm, cg->n);
+  for (size_t i = 0; i < nm; i++)
+    {
+      /* The prefix is the hierarchy's mount point: its root cgroup. */
+      char mnt[256];
+      snprintf (mnt, sizeof (mnt), "%.*s/cgroup.procs", (int) m[i].mount_len, m[i].dir);
+      assert_int_equal (access (mnt, F_OK), 0);
+      assert_string_equal (m[i].dir + m[i].mount_len, strstr (cg->dirs[i].path, parent));
+    }
   json_object_put (j);
   husk_cgroup_free (back);
   destroy (cg);
