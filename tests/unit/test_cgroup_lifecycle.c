@@ -169,7 +169,7 @@ test_paths_and_json (void **state)
     {
       /* The prefix is the hierarchy's mount point: its root cgroup. */
       char mnt[256];
-      snprintf (mnt, sizeof (mnt), "%.*s/cgroup.procs", (int) m[i].mount_len, m[i].dir);
+      snprintf (mnt, sizeof (mnt), "%.*s/cgroup.procs", (int)m[i].mount_len, m[i].dir);
       assert_int_equal (access (mnt, F_OK), 0);
       assert_string_equal (m[i].dir + m[i].mount_len, strstr (cg->dirs[i].path, parent));
     }
@@ -537,6 +537,38 @@ test_blkio_unified_missing (void **state)
     }
 }
 
+/* hugepageLimits where only the unified hierarchy has hugetlb (hybrid):
+ * this enables hugetlb in the v2 root's subtree_control, so it runs only
+ * when that is already on or HUSK_TEST_HOST_CGROUP=1 allows it (and then
+ * turns it off again). */
+static void
+test_hugetlb_v2 (void **state)
+{
+  husk_error_t err = NULL;
+  const char *root
+      = access ("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+  char *ctl = NULL, *on = NULL;
+  if (access ("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) < 0
+      || husk_cg_read (root, "cgroup.controllers", &ctl, &err) < 0)
+    skip ();
+  bool avail = strstr (ctl, "hugetlb") != NULL;
+  free (ctl);
+  if (!avail || husk_cg_read (root, "cgroup.subtree_control", &on, &err) < 0)
+    skip ();
+  bool was_on = strstr (on, "hugetlb") != NULL;
+  free (on);
+  if (!was_on && (getenv ("HUSK_TEST_HOST_CGROUP") == NULL || access ("/sys/fs/cgroup/hugetlb", F_OK) == 0))
+    skip ();
+  struct husk_cgroup *cg = make ("huge", "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}");
+  const char *d = husk_cg_dir_v2 (cg);
+  assert_file (d, "hugetlb.2MB.max", "4194304");
+  if (husk_cg_exists (d, "hugetlb.2MB.rsvd.max"))
+    assert_file (d, "hugetlb.2MB.rsvd.max", "4194304");
+  destroy (cg);
+  if (!was_on)
+    assert_int_equal (husk_cg_write (root, "cgroup.subtree_control", "-hugetlb", &err), 0);
+}
+
 static int
 child_rootless (void *arg)
 {
@@ -664,6 +696,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_stats, setup, teardown),
     cmocka_unit_test_setup_teardown (test_rootless_without_permission, setup, teardown),
     cmocka_unit_test_setup_teardown (test_blkio_unified_missing, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_hugetlb_v2, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
