@@ -609,7 +609,12 @@ test_conversions (void **state)
 {
   husk_error_t err = NULL;
   int64_t s = 0;
-  assert_int_equal (husk_cg_shares_to_weight (1024), 39);
+  /* runc >= 1.3.2's quadratic map: the v1 default is the v2 default. */
+  assert_int_equal (husk_cg_shares_to_weight (1024), 100);
+  assert_int_equal (husk_cg_shares_to_weight (512), 59);
+  assert_int_equal (husk_cg_shares_to_weight (100), 17);
+  assert_int_equal (husk_cg_shares_to_weight (100000), 4340);
+  assert_int_equal (husk_cg_shares_to_weight (0), 0);
   assert_int_equal (husk_cg_shares_to_weight (2), 1);
   assert_int_equal (husk_cg_shares_to_weight (262144), 10000);
   assert_int_equal (husk_cg_blkio_to_io_weight (10), 1);
