@@ -395,6 +395,7 @@ daemon_main (void)
       shim_log (SHIM_LOG_ERROR, "shim setup failed: %s", strerror (errno));
       return 1;
     }
+  ttrpc_on_close (proc_conn_closed);
   shim_debug ("shim %s/%s serving on %s, events to %s", shim_cfg.ns, shim_cfg.id, addr.sun_path,
               ttrpc_addr ? ttrpc_addr : "(none)");
   shim_loop_run ();

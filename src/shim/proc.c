@@ -72,6 +72,24 @@ proc_remove (struct proc *p)
   proc_free (p);
 }
 
+/* A client that goes away takes its pending Waits with it. */
+void
+proc_conn_closed (uint64_t conn)
+{
+  if (shim_task == NULL)
+    return;
+  for (struct proc *p = shim_task->procs; p; p = p->next)
+    for (struct waiter **w = &p->waiters; *w;)
+      if ((*w)->conn == conn)
+        {
+          struct waiter *dead = *w;
+          *w = dead->next;
+          free (dead);
+        }
+      else
+        w = &(*w)->next;
+}
+
 static void
 answer_waiters (struct proc *p)
 {

@@ -74,6 +74,8 @@ void proc_free (struct proc *p);
 void proc_remove (struct proc *p);
 /* Reap every exited child and record exits (SIGCHLD handler). */
 void proc_reap (void);
+/* Drop the pending Waits of a closed connection. */
+void proc_conn_closed (uint64_t conn);
 /* Record an exit: publish TaskExit, answer waiters. */
 void proc_exited (struct proc *p, int wstatus);
 

@@ -33,6 +33,13 @@ static struct shim_watch listener;
 static const struct ttrpc_method *table;
 static struct conn *conns;
 static uint64_t next_id = 1;
+static void (*close_hook) (uint64_t conn);
+
+void
+ttrpc_on_close (void (*fn) (uint64_t conn))
+{
+  close_hook = fn;
+}
 
 void
 ttrpc_put_header (uint8_t *h, uint32_t len, uint32_t stream, uint8_t type, uint8_t flags)
@@ -84,6 +91,8 @@ conn_close (struct conn *c)
       }
   shim_loop_del (&c->w);
   close (c->w.fd);
+  if (close_hook)
+    close_hook (c->id);
   free (c->body);
   free (c->out);
   free (c);

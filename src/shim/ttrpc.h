@@ -56,6 +56,8 @@ int ttrpc_server_start (int listen_fd, const struct ttrpc_method *methods);
 void ttrpc_reply (uint64_t conn, uint32_t stream, const ProtobufCMessage *msg);
 void ttrpc_reply_error (uint64_t conn, uint32_t stream, int code, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
+/* Called with the id of each connection that closes. */
+void ttrpc_on_close (void (*fn) (uint64_t conn));
 /* Number of open client connections. */
 int ttrpc_server_connections (void);
 

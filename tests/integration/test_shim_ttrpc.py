@@ -349,3 +349,21 @@ def test_start_and_delete_actions(tmp_path):
     d = decode(r.stdout)
     assert first(d, 2) == 137 and first(decode(first(d, 3)), 1) > 0
     shutil.rmtree(f"/run/containerd/husk/{ns}", ignore_errors=True)
+
+
+def test_waiter_that_disconnects_is_dropped(shim, make_bundle):
+    b = make_bundle(args=["sleep", "100"])
+    c = shim.client()
+    assert c.call("Create", create_req("t1", b.path)).code == 0
+    assert c.call("Start", msg((1, "t1"))).code == 0
+    for _ in range(5):
+        gone = shim.client()
+        gone.send("containerd.task.v2.Task", "Wait", msg((1, "t1")))
+        time.sleep(0.05)
+        gone.close()
+    ws = c.send("containerd.task.v2.Task", "Wait", msg((1, "t1")))
+    assert c.call("Kill", msg((1, "t1"), (3, 9))).code == 0
+    w = c.recv()
+    assert w.stream == ws and first(w.fields(), 1) == 137
+    assert c.call("Delete", msg((1, "t1"))).code == 0
+    assert shim.proc.poll() is None
