@@ -367,3 +367,58 @@ def test_waiter_that_disconnects_is_dropped(shim, make_bundle):
     assert w.stream == ws and first(w.fields(), 1) == 137
     assert c.call("Delete", msg((1, "t1"))).code == 0
     assert shim.proc.poll() is None
+
+
+def memory_cgroup(pid):
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            if "memory" in ctrls.split(","):
+                return f"/sys/fs/cgroup/{ctrls}{path}"
+    return None
+
+
+def test_update_pause_resume_pids_stats(shim, sink, make_bundle):
+    b = make_bundle(args=["sleep", "100"])
+    c = shim.client()
+    r = c.call("Create", create_req("t1", b.path))
+    assert r.code == 0, r.message
+    pid = first(r.fields(), 1)
+    assert c.call("Start", msg((1, "t1"))).code == 0
+    res = msg((1, "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources"),
+              (2, '{"memory":{"limit":52428800}}'))
+    r = c.call("Update", msg((1, "t1"), (2, res)))
+    assert r.code == 0, r.message
+    cg = memory_cgroup(pid)
+    if cg and os.path.exists(os.path.join(cg, "memory.limit_in_bytes")):
+        assert open(os.path.join(cg, "memory.limit_in_bytes")).read().strip() == "52428800"
+    r = c.call("Pids", msg((1, "t1")))
+    assert r.code == 0, r.message
+    procs = [decode(p) for p in r.fields().get(1, [])]
+    assert [first(p, 1) for p in procs] == [pid]
+    r = c.call("Stats", msg((1, "t1")))
+    assert r.code == 0, r.message
+    stats = decode(first(r.fields(), 1))
+    assert first(stats, 1) == b"io.containerd.cgroups.v1.Metrics"
+    metrics = decode(first(stats, 2))
+    mem = decode(first(metrics, 4))
+    assert first(decode(first(mem, 33)), 1) == 52428800  # usage.limit
+    assert first(decode(first(metrics, 2)), 1) == 1  # pids.current
+    assert c.call("Pause", msg((1, "t1"))).code == 0
+    assert first(c.call("State", msg((1, "t1"))).fields(), 4) == 4  # PAUSED
+    assert c.call("Resume", msg((1, "t1"))).code == 0
+    assert first(c.call("State", msg((1, "t1"))).fields(), 4) == 2
+    sink.wait_for("/tasks/paused")
+    sink.wait_for("/tasks/resumed")
+    assert c.call("Kill", msg((1, "t1"), (3, 9))).code == 0
+    ws = c.send("containerd.task.v2.Task", "Wait", msg((1, "t1")))
+    assert first(c.recv().fields(), 1) == 137
+    assert c.call("Delete", msg((1, "t1"))).code == 0
+
+
+def test_create_failure_reports_runtime_error(shim, tmp_path):
+    bundle = tmp_path / "empty-bundle"
+    bundle.mkdir()
+    r = shim.client().call("Create", create_req("t1", str(bundle)))
+    assert r.code != 0
+    assert "config.json" in r.message, r.message
