@@ -7,11 +7,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define LOGGER_READY_MS 10000
 
 static int
 hexval (char c)
@@ -110,10 +113,15 @@ io_binary_logger (const char *uri, int *out_w, int *err_w, husk_error_t *err)
   close (out[0]);
   close (errp[0]);
   close (ready[1]);
-  /* the logger is ready when it closes fd 5 (or writes to it) */
-  do
-    r = read (ready[0], &b, 1);
-  while (r < 0 && errno == EINTR);
+  /* the logger is ready when it closes fd 5 (or writes to it); a logger
+   * that never does must not hang the shim */
+  struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
+  if (poll (&pfd, 1, LOGGER_READY_MS) == 1)
+    do
+      r = read (ready[0], &b, 1);
+    while (r < 0 && errno == EINTR);
+  else
+    shim_warn ("log binary `%s` did not signal readiness", copy);
   close (ready[0]);
   *out_w = out[1];
   *err_w = errp[1];

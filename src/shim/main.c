@@ -189,7 +189,7 @@ spawn_daemon (int lfd, char **argv)
   pid_t pid = fork ();
   if (pid != 0)
     return pid;
-  int null = open ("/dev/null", O_RDWR);
+  int null;
   const char *args[10];
   size_t n = 0;
   setsid ();
@@ -199,6 +199,13 @@ spawn_daemon (int lfd, char **argv)
       close (lfd);
     }
   husk_set_cloexec (3, false);
+  {
+    /* keep nothing of containerd's but the socket */
+    husk_error_t err = NULL;
+    if (husk_close_fds_from (4, &err) < 0)
+      husk_error_free (&err);
+  }
+  null = open ("/dev/null", O_RDWR);
   dup2 (null, 0);
   dup2 (null, 1);
   dup2 (null, 2);
