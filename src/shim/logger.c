@@ -76,6 +76,8 @@ logger_exec (char *path, char *query, int fds[3])
   dup2 (null, 0);
   dup2 (null, 1);
   dup2 (null, 2);
+  /* the shim ignores SIGPIPE; exec would pass that on to the container */
+  signal (SIGPIPE, SIG_DFL);
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);

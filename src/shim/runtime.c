@@ -149,6 +149,8 @@ child_exec (const char *const *argv, const int stdio[3], int out_pipe)
   for (int i = 0; i < 3; i++)
     if (fds[i] < 0 || dup2 (fds[i], i) < 0)
       _exit (127);
+  /* the shim ignores SIGPIPE; exec would pass that on to the container */
+  signal (SIGPIPE, SIG_DFL);
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);

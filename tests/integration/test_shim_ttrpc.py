@@ -259,6 +259,13 @@ def test_stdout_fifo_and_exec(shim, make_bundle):
             except BlockingIOError:
                 time.sleep(0.05)
         assert b"from-init\n" in data
+        # nothing of the shim leaks into the container: stdio only, and
+        # default signal dispositions (the shim ignores SIGPIPE)
+        init = first(c.call("State", msg((1, "t1"))).fields(), 3)
+        assert sorted(int(fd) for fd in os.listdir(f"/proc/{init}/fd")) == [0, 1, 2]
+        with open(f"/proc/{init}/status") as f:
+            ign = int([l for l in f if l.startswith("SigIgn:")][0].split()[1], 16)
+        assert not ign & (1 << (signal.SIGPIPE - 1))
         spec = ('{"args":["sh","-c","echo from-exec; exit 4"],"cwd":"/","env":["PATH=/bin"],'
                 '"user":{"uid":0,"gid":0}}')
         anyspec = msg((1, "types.containerd.io/opencontainers/runtime-spec/1/Process"), (2, spec))
