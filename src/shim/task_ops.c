@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "shim/events.h"
+#include "shim/parse.h"
 #include "shim/proto/events.pb-c.h"
 #include "shim/proto/options.pb-c.h"
 #include "shim/proto/task.pb-c.h"
@@ -236,40 +237,6 @@ pids_reply (const struct ttrpc_call *call, const pid_t *pids, size_t n)
   free (bufs);
 }
 
-/* `ps --format json` prints a JSON array of pids. */
-static ssize_t
-parse_pid_array (const char *s, pid_t **out)
-{
-  size_t n = 0, cap = 16;
-  pid_t *v = malloc (cap * sizeof *v);
-  char *end;
-  if (v == NULL)
-    abort ();
-  while (isspace ((unsigned char) *s))
-    s++;
-  if (*s++ != '[')
-    goto bad;
-  for (;;)
-    {
-      while (isspace ((unsigned char) *s) || *s == ',')
-        s++;
-      if (*s == ']')
-        break;
-      long pid = strtol (s, &end, 10);
-      if (end == s || pid <= 0)
-        goto bad;
-      s = end;
-      if (n == cap && (v = realloc (v, (cap *= 2) * sizeof *v)) == NULL)
-        abort ();
-      v[n++] = (pid_t) pid;
-    }
-  *out = v;
-  return (ssize_t) n;
-bad:
-  free (v);
-  return -1;
-}
-
 void
 task_pids (const struct ttrpc_call *call)
 {
@@ -286,7 +253,7 @@ task_pids (const struct ttrpc_call *call)
       task_reply_err (call, &err, RPC_UNKNOWN);
       goto done;
     }
-  n = parse_pid_array (out, &pids);
+  n = shim_parse_pid_array (out, &pids);
   if (n < 0)
     ttrpc_reply_error (call->conn, call->stream, RPC_INTERNAL, "unexpected output of `ps --format json`");
   else

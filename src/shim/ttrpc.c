@@ -41,27 +41,6 @@ ttrpc_on_close (void (*fn) (uint64_t conn))
   close_hook = fn;
 }
 
-void
-ttrpc_put_header (uint8_t *h, uint32_t len, uint32_t stream, uint8_t type, uint8_t flags)
-{
-  for (int i = 0; i < 4; i++)
-    {
-      h[i] = (uint8_t) (len >> (24 - 8 * i));
-      h[4 + i] = (uint8_t) (stream >> (24 - 8 * i));
-    }
-  h[8] = type;
-  h[9] = flags;
-}
-
-void
-ttrpc_get_header (const uint8_t *h, uint32_t *len, uint32_t *stream, uint8_t *type, uint8_t *flags)
-{
-  *len = (uint32_t) h[0] << 24 | (uint32_t) h[1] << 16 | (uint32_t) h[2] << 8 | h[3];
-  *stream = (uint32_t) h[4] << 24 | (uint32_t) h[5] << 16 | (uint32_t) h[6] << 8 | h[7];
-  *type = h[8];
-  *flags = h[9];
-}
-
 int
 ttrpc_server_connections (void)
 {

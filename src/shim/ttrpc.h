@@ -62,7 +62,6 @@ void ttrpc_on_close (void (*fn) (uint64_t conn));
 int ttrpc_server_connections (void);
 
 /* Frame helpers shared with the events client. */
-void ttrpc_put_header (uint8_t *h, uint32_t len, uint32_t stream, uint8_t type, uint8_t flags);
-void ttrpc_get_header (const uint8_t *h, uint32_t *len, uint32_t *stream, uint8_t *type, uint8_t *flags);
+#include "shim/parse.h"
 
 #endif
