@@ -18,7 +18,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHIM = os.path.join(REPO, "build", "containerd-shim-husk-v2")
+SHIM = os.environ.get("HUSK_SHIM") or os.path.join(REPO, "build", "containerd-shim-husk-v2")
 IMAGE = "docker.io/library/husk-shim-busybox:latest"
 
 

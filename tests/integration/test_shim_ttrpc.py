@@ -18,7 +18,7 @@ import pytest
 from ttrpcclient import Client, decode, first, msg
 from conftest import REPO
 
-SHIM = os.path.join(REPO, "build", "containerd-shim-husk-v2")
+SHIM = os.environ.get("HUSK_SHIM") or os.path.join(REPO, "build", "containerd-shim-husk-v2")
 RUNTIME = os.environ.get("HUSK_RUNTIME") or os.path.join(REPO, "build", "husk")
 
 UNIMPLEMENTED, NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED = 12, 5, 3, 8
