@@ -36,7 +36,7 @@ url_decode (char *s)
   for (; *s; s++)
     if (*s == '%' && hexval (s[1]) >= 0 && hexval (s[2]) >= 0)
       {
-        *o++ = (char) (hexval (s[1]) * 16 + hexval (s[2]));
+        *o++ = (char)(hexval (s[1]) * 16 + hexval (s[2]));
         s += 2;
       }
     else
@@ -82,7 +82,8 @@ logger_exec (char *path, char *query, int fds[3])
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   setsid ();
-  char *envp[] = { env_id, env_ns, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+  char *envp[]
+      = { env_id, env_ns, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
   execve (path, argv, envp);
   _exit (127);
 }
@@ -111,7 +112,7 @@ io_binary_logger (const char *uri, int *out_w, int *err_w, husk_error_t *err)
       goto fail;
     }
   if (pid == 0)
-    logger_exec (copy, query, (int[3]) { out[0], errp[0], ready[1] });
+    logger_exec (copy, query, (int[3]){ out[0], errp[0], ready[1] });
   close (out[0]);
   close (errp[0]);
   close (ready[1]);

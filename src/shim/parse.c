@@ -13,8 +13,8 @@ ttrpc_put_header (uint8_t *h, uint32_t len, uint32_t stream, uint8_t type, uint8
 {
   for (int i = 0; i < 4; i++)
     {
-      h[i] = (uint8_t) (len >> (24 - 8 * i));
-      h[4 + i] = (uint8_t) (stream >> (24 - 8 * i));
+      h[i] = (uint8_t)(len >> (24 - 8 * i));
+      h[4 + i] = (uint8_t)(stream >> (24 - 8 * i));
     }
   h[8] = type;
   h[9] = flags;
@@ -23,8 +23,8 @@ ttrpc_put_header (uint8_t *h, uint32_t len, uint32_t stream, uint8_t type, uint8
 void
 ttrpc_get_header (const uint8_t *h, uint32_t *len, uint32_t *stream, uint8_t *type, uint8_t *flags)
 {
-  *len = (uint32_t) h[0] << 24 | (uint32_t) h[1] << 16 | (uint32_t) h[2] << 8 | h[3];
-  *stream = (uint32_t) h[4] << 24 | (uint32_t) h[5] << 16 | (uint32_t) h[6] << 8 | h[7];
+  *len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+  *stream = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
   *type = h[8];
   *flags = h[9];
 }
@@ -57,30 +57,43 @@ shim_json_line_string (const char *line, const char *key)
         }
       switch (*++p)
         {
-        case 'n': *o++ = '\n'; break;
-        case 't': *o++ = '\t'; break;
-        case 'r': *o++ = '\r'; break;
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
+        case 'n':
+          *o++ = '\n';
+          break;
+        case 't':
+          *o++ = '\t';
+          break;
+        case 'r':
+          *o++ = '\r';
+          break;
+        case 'b':
+          *o++ = '\b';
+          break;
+        case 'f':
+          *o++ = '\f';
+          break;
         case 'u':
           {
             unsigned cp = 0;
             int i;
-            for (i = 1; i <= 4 && isxdigit ((unsigned char) p[i]); i++)
-              cp = cp * 16 + (unsigned) (isdigit ((unsigned char) p[i]) ? p[i] - '0' : (tolower (p[i]) - 'a' + 10));
+            for (i = 1; i <= 4 && isxdigit ((unsigned char)p[i]); i++)
+              cp = cp * 16
+                   + (unsigned)(isdigit ((unsigned char)p[i]) ? p[i] - '0' : (tolower (p[i]) - 'a' + 10));
             p += i - 1;
             if (cp < 0x80)
-              *o++ = (char) cp;
+              *o++ = (char)cp;
             else if (cp < 0x800)
               {
-                *o++ = (char) (0xc0 | (cp >> 6));
-                *o++ = (char) (0x80 | (cp & 0x3f));
+                *o++ = (char)(0xc0 | (cp >> 6));
+                *o++ = (char)(0x80 | (cp & 0x3f));
               }
             else
               *o++ = '?';
             break;
           }
-        default: *o++ = *p; break;
+        default:
+          *o++ = *p;
+          break;
         }
     }
   *o = '\0';
@@ -96,13 +109,13 @@ shim_parse_pid_array (const char *s, pid_t **out)
   char *end;
   if (v == NULL)
     abort ();
-  while (isspace ((unsigned char) *s))
+  while (isspace ((unsigned char)*s))
     s++;
   if (*s++ != '[')
     goto bad;
   for (;;)
     {
-      while (isspace ((unsigned char) *s) || *s == ',')
+      while (isspace ((unsigned char)*s) || *s == ',')
         s++;
       if (*s == ']')
         break;
@@ -110,12 +123,17 @@ shim_parse_pid_array (const char *s, pid_t **out)
       if (end == s || pid <= 0)
         goto bad;
       s = end;
-      if (n == cap && (v = realloc (v, (cap *= 2) * sizeof *v)) == NULL)
-        abort ();
-      v[n++] = (pid_t) pid;
+      if (n == cap)
+        {
+          pid_t *nv = realloc (v, (cap *= 2) * sizeof *v);
+          if (nv == NULL)
+            abort ();
+          v = nv;
+        }
+      v[n++] = (pid_t)pid;
     }
   *out = v;
-  return (ssize_t) n;
+  return (ssize_t)n;
 bad:
   free (v);
   return -1;

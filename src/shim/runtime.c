@@ -97,7 +97,7 @@ child_exec (const char *const *argv, const int stdio[3], int out_pipe)
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  execv (argv[0], (char *const *) argv);
+  execv (argv[0], (char *const *)argv);
   _exit (127);
 }
 
@@ -155,7 +155,7 @@ runtime_run (const char *const *args, const int stdio[3], char **out, husk_error
             continue;
           if (r <= 0)
             break;
-          len += (size_t) r;
+          len += (size_t)r;
         }
       close (pipefd[0]);
       buf[len] = '\0';
@@ -166,7 +166,7 @@ runtime_run (const char *const *args, const int stdio[3], char **out, husk_error
         free (buf);
         return husk_error (err, errno, "waitpid");
       }
-  if (! WIFEXITED (wstatus) || WEXITSTATUS (wstatus) != 0)
+  if (!WIFEXITED (wstatus) || WEXITSTATUS (wstatus) != 0)
     {
       cleanup_free char *msg = last_log_error (log);
       free (buf);

@@ -114,8 +114,11 @@ set_memory_field (void *data, const char *key, uint64_t v)
 {
   Io__Containerd__Cgroups__V1__MemoryStat *m = data;
   static const char *const renames[][2] = {
-    { "pgpgin", "pg_pg_in" },   { "pgpgout", "pg_pg_out" },         { "pgfault", "pg_fault" },
-    { "pgmajfault", "pg_maj_fault" }, { "hierarchical_memsw_limit", "hierarchical_swap_limit" },
+    { "pgpgin", "pg_pg_in" },
+    { "pgpgout", "pg_pg_out" },
+    { "pgfault", "pg_fault" },
+    { "pgmajfault", "pg_maj_fault" },
+    { "hierarchical_memsw_limit", "hierarchical_swap_limit" },
   };
   const ProtobufCFieldDescriptor *fd;
   char name[128];
@@ -127,7 +130,7 @@ set_memory_field (void *data, const char *key, uint64_t v)
       snprintf (name, sizeof name, "%s%s", total ? "total_" : "", renames[i][1]);
   fd = protobuf_c_message_descriptor_get_field_by_name (m->base.descriptor, name);
   if (fd && fd->type == PROTOBUF_C_TYPE_UINT64 && fd->label == PROTOBUF_C_LABEL_NONE)
-    *(uint64_t *) ((char *) m + fd->offset) = v;
+    *(uint64_t *)((char *)m + fd->offset) = v;
 }
 
 static void
@@ -150,7 +153,7 @@ cpuacct_kv (void *data, const char *key, uint64_t v)
 {
   Io__Containerd__Cgroups__V1__CPUUsage *u = data;
   long hz = sysconf (_SC_CLK_TCK);
-  uint64_t ns = 1000000000ULL / (uint64_t) (hz > 0 ? hz : 100);
+  uint64_t ns = 1000000000ULL / (uint64_t)(hz > 0 ? hz : 100);
   if (strcmp (key, "user") == 0)
     u->user = v * ns;
   else if (strcmp (key, "system") == 0)
@@ -170,8 +173,8 @@ throttle_kv (void *data, const char *key, uint64_t v)
 }
 
 static void
-read_cpu (const struct cgroups *cg, Io__Containerd__Cgroups__V1__CPUUsage *u, Io__Containerd__Cgroups__V1__Throttle *t,
-          uint64_t *percpu, size_t *n_percpu)
+read_cpu (const struct cgroups *cg, Io__Containerd__Cgroups__V1__CPUUsage *u,
+          Io__Containerd__Cgroups__V1__Throttle *t, uint64_t *percpu, size_t *n_percpu)
 {
   cleanup_free char *data = NULL;
   husk_error_t err = NULL;
@@ -221,9 +224,10 @@ task_stats (const struct ttrpc_call *call)
     return;
   if (p->status == PROC_STOPPED || p->pid <= 0 || find_cgroups (p->pid, &cg) < 0)
     {
-      ttrpc_reply_error (call->conn, call->stream, RPC_FAILED_PRECONDITION,
-                         "no cgroup v1 memory hierarchy for task %s (stopped, or cgroup v2 only: not supported)",
-                         shim_task->id);
+      ttrpc_reply_error (
+          call->conn, call->stream, RPC_FAILED_PRECONDITION,
+          "no cgroup v1 memory hierarchy for task %s (stopped, or cgroup v2 only: not supported)",
+          shim_task->id);
       goto out;
     }
   pids.current = read_u64 (cg.dir[0], "pids.current");

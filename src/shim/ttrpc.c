@@ -23,9 +23,9 @@ struct conn
   size_t hdr_got;
   uint32_t len, stream;
   uint8_t type;
-  uint8_t *body;     /* NULL while discarding an oversize message */
+  uint8_t *body; /* NULL while discarding an oversize message */
   size_t body_got;
-  uint8_t *out;      /* unsent reply bytes */
+  uint8_t *out; /* unsent reply bytes */
   size_t out_len, out_off;
 };
 
@@ -90,7 +90,7 @@ conn_flush (struct conn *c)
         return shim_loop_mod (&c->w, EPOLLIN | EPOLLOUT);
       if (r < 0)
         return -1;
-      c->out_off += (size_t) r;
+      c->out_off += (size_t)r;
     }
   free (c->out);
   c->out = NULL;
@@ -111,7 +111,7 @@ send_response (struct conn *c, uint32_t stream, Ttrpc__Response *resp)
     }
   if (pending)
     memcpy (buf, c->out + c->out_off, pending);
-  ttrpc_put_header (buf + pending, (uint32_t) len, stream, TTRPC_TYPE_RESPONSE, 0);
+  ttrpc_put_header (buf + pending, (uint32_t)len, stream, TTRPC_TYPE_RESPONSE, 0);
   ttrpc__response__pack (resp, buf + pending + TTRPC_HEADER_LEN);
   free (c->out);
   c->out = buf;
@@ -127,7 +127,7 @@ reply_status (struct conn *c, uint32_t stream, int code, const char *msg)
   Ttrpc__RpcStatus st = TTRPC__RPC_STATUS__INIT;
   Ttrpc__Response resp = TTRPC__RESPONSE__INIT;
   st.code = code;
-  st.message = (char *) msg;
+  st.message = (char *)msg;
   resp.status = &st;
   send_response (c, stream, &resp);
 }
@@ -249,7 +249,7 @@ conn_read_some (struct conn *c)
       r = recv (c->w.fd, c->hdr + c->hdr_got, TTRPC_HEADER_LEN - c->hdr_got, 0);
       if (r <= 0)
         return r == 0 ? -1 : (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-      c->hdr_got += (size_t) r;
+      c->hdr_got += (size_t)r;
       if (c->hdr_got < TTRPC_HEADER_LEN)
         return 1;
       ttrpc_get_header (c->hdr, &c->len, &c->stream, &c->type, &flags);
@@ -270,7 +270,7 @@ conn_read_some (struct conn *c)
       r = recv (c->w.fd, dst, want, 0);
       if (r <= 0)
         return r == 0 ? -1 : (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-      c->body_got += (size_t) r;
+      c->body_got += (size_t)r;
       if (c->body_got < c->len)
         return 1;
     }
@@ -281,7 +281,7 @@ conn_read_some (struct conn *c)
 static void
 conn_event (struct shim_watch *w, uint32_t events)
 {
-  struct conn *c = (struct conn *) w;
+  struct conn *c = (struct conn *)w;
   uint64_t id = c->id;
   if (events & EPOLLOUT)
     {
@@ -301,7 +301,7 @@ conn_event (struct shim_watch *w, uint32_t events)
       while (r > 0 && find_conn (id) == c);
       if (r < 0 && find_conn (id) == c)
         {
-          shim_debug ("ttrpc: connection %lu closed", (unsigned long) id);
+          shim_debug ("ttrpc: connection %lu closed", (unsigned long)id);
           conn_close (c);
         }
     }

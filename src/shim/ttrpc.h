@@ -35,7 +35,7 @@ struct ttrpc_call
 {
   uint64_t conn;
   uint32_t stream;
-  const char *ns;   /* containerd-namespace-ttrpc metadata, or "" */
+  const char *ns; /* containerd-namespace-ttrpc metadata, or "" */
   const uint8_t *payload;
   size_t len;
 };

@@ -35,11 +35,13 @@ header_is_big_endian (void **state)
 static void
 json_line_strings (void **state)
 {
-  const char *line = "{\"level\":\"error\",\"msg\":\"open \\\"config.json\\\": no such file\\n\\u00e9\\u0041\","
-                     "\"time\":\"2024-01-01T00:00:00Z\"}";
+  const char *line
+      = "{\"level\":\"error\",\"msg\":\"open \\\"config.json\\\": no such file\\n\\u00e9\\u0041\","
+        "\"time\":\"2024-01-01T00:00:00Z\"}";
   char *msg = shim_json_line_string (line, "msg");
   char *level = shim_json_line_string (line, "level");
-  assert_string_equal (msg, "open \"config.json\": no such file\n\xc3\xa9" "A");
+  assert_string_equal (msg, "open \"config.json\": no such file\n\xc3\xa9"
+                            "A");
   assert_string_equal (level, "error");
   assert_null (shim_json_line_string (line, "nope"));
   /* a non-string value is not returned as one */
