@@ -225,6 +225,27 @@ spawn_daemon (int lfd, char **argv)
   _exit (127);
 }
 
+/* containerd writes the runtime options (an Any) to start's stdin; Create
+ * carries them again, so they are read and dropped here, and only from a
+ * pipe or file so a shell's terminal never blocks us. */
+static void
+drain_options (void)
+{
+  struct stat st;
+  char buf[4096];
+  size_t total = 0;
+  if (fstat (0, &st) < 0 || !(S_ISFIFO (st.st_mode) || S_ISREG (st.st_mode)))
+    return;
+  for (;;)
+    {
+      ssize_t r = read (0, buf, sizeof buf);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0 || (total += (size_t)r) > (1u << 20))
+        return;
+    }
+}
+
 static int
 action_start (char **argv)
 {
@@ -232,7 +253,7 @@ action_start (char **argv)
   husk_error_t err = NULL;
   int lfd;
   pid_t pid;
-  /* the runtime options arrive on stdin; the task's Create carries them too */
+  drain_options ();
   socket_path (path, sizeof path);
   snprintf (addr, sizeof addr, "unix://%s", path);
   lfd = listen_socket (path);
