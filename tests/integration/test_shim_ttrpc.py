@@ -429,3 +429,20 @@ def test_create_failure_reports_runtime_error(shim, tmp_path):
     r = shim.client().call("Create", create_req("t1", str(bundle)))
     assert r.code != 0
     assert "config.json" in r.message, r.message
+
+
+def test_pipelined_requests_and_a_client_that_does_not_read(shim):
+    slow = shim.client()
+    n = 60000  # replies well over the 1 MiB the shim buffers per client
+    frames = b"".join(slow.frame(slow.request_bytes("containerd.task.v2.Task", "Connect"), 2 * i + 1)
+                      for i in range(n))
+    # the shim's replies fill the socket buffers; it must keep serving others
+    sender = threading.Thread(target=slow.sock.sendall, args=(frames,), daemon=True)
+    sender.start()
+    time.sleep(0.5)
+    other = shim.client()
+    assert other.call("Connect").code == 0
+    got = [slow.recv().stream for _ in range(n)]
+    assert got == [2 * i + 1 for i in range(n)]
+    sender.join(timeout=10)
+    assert other.call("Connect").code == 0
