@@ -155,9 +155,36 @@ def cgroup_dirs(rel):
     return out
 
 
+def kill_cgroup_procs(rel):
+    """SIGKILL what is still running in a cgroup tree we made (thawing it first);
+    returns the PIDs found, so a teardown can say the runtime left them."""
+    found = set()
+    for top in cgroup_dirs(rel):
+        for dirpath, _, files in os.walk(top):
+            if "freezer.state" in files:
+                try:
+                    with open(os.path.join(dirpath, "freezer.state"), "w") as f:
+                        f.write("THAWED")
+                except OSError:
+                    pass
+            try:
+                with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                    found.update(int(x) for x in f.read().split())
+            except OSError:
+                pass
+    for pid in found:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if found:
+        time.sleep(0.5)
+    return sorted(found)
+
+
 def remove_cgroup_tree(rel):
     """rmdir a cgroup and its children in every hierarchy; returns what stays."""
-    left = []
+    left = [f"killed leftover processes {pids}" for pids in [kill_cgroup_procs(rel)] if pids]
     for top in cgroup_dirs(rel):
         for dirpath, dirnames, _ in os.walk(top, topdown=False):
             try:
