@@ -139,7 +139,9 @@ def test_container_cgroup(docker, name):
     cid = docker("run", "-d", "--runtime", "husk", "--name", name, "--memory", "64m", IMAGE,
                  "sleep", "1000").stdout.strip()
     try:
-        pid = docker.inspect(name)["State"]["Pid"]
+        state = docker.inspect(name)["State"]
+        assert state["Running"] and state["Pid"] > 0, state
+        pid = state["Pid"]
         with open(f"/proc/{pid}/cgroup") as f:
             assert f"memory:/docker/{cid}" in f.read()
         mem = [d for d in cgroup_dirs(f"docker/{cid}") if "/memory/" in d]

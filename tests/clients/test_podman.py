@@ -194,7 +194,9 @@ def test_container_cgroup(podman, name):
     cid = podman("run", "-d", "--name", name, IMAGE, "sleep", "1000").stdout.strip()
     cg = container_cgroup(cid)
     try:
-        pid = podman.inspect(name)["State"]["Pid"]
+        state = podman.inspect(name)["State"]
+        assert state["Status"] == "running" and state["Pid"] > 0, state
+        pid = state["Pid"]
         dirs = cgroup_dirs(cg)
         for ctrl in ("memory", "pids", "cpu", "freezer", "devices"):
             assert any(f"/{ctrl}/" in d for d in dirs), f"no {ctrl} cgroup {cg}: {dirs}"
