@@ -103,6 +103,12 @@ def test_run_rm_output_and_exit_code(docker, name):
     assert docker("ps", "-aq", "--filter", f"name={name}").stdout.strip() == ""
 
 
+def test_run_stdin_pipe(docker):
+    r = docker("run", "--rm", "-i", "--runtime", "husk", IMAGE, "sh", "-c", "tr a-z A-Z; echo done",
+               input="piped through husk\n")
+    assert r.stdout == "PIPED THROUGH HUSK\ndone\n", r
+
+
 def test_detached_exec_logs_stop_rm(docker, name):
     loop = 'echo started; trap "echo got-TERM; exit 0" TERM; while :; do sleep 0.1; done'
     docker("run", "-d", "--runtime", "husk", "--name", name, IMAGE, "sh", "-c", loop)

@@ -163,6 +163,12 @@ def test_run_rm_output_and_exit_code(podman, name):
     assert podman("ps", "-a", "-q", "--filter", f"name={name}").stdout.strip() == ""
 
 
+def test_run_stdin_pipe(podman):
+    r = podman("run", "--rm", "-i", IMAGE, "sh", "-c", "tr a-z A-Z; echo done",
+               input="piped through husk\n")
+    assert r.stdout == "PIPED THROUGH HUSK\ndone\n", r
+
+
 def test_detached_exec_logs_stop_rm(podman, name):
     loop = 'echo started; trap "echo got-TERM; exit 0" TERM; while :; do sleep 0.1; done'
     podman("run", "-d", "--name", name, IMAGE, "sh", "-c", loop)
