@@ -17,7 +17,7 @@ import tempfile
 
 import pytest
 
-from conftest import (DOCKER_DIR, IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree,
+from .clientlib import (DOCKER_DIR, IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree,
                       require, run, tag, wait_for)
 
 DOCKER = os.path.join(DOCKER_DIR, "usr", "bin", "docker")

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import (IMAGE, IS_HUSK, Daemon, cgroup_dirs,
+from .clientlib import (IMAGE, IS_HUSK, Daemon, cgroup_dirs,
                       remove_cgroup_tree, require, run, stop_pid, tag, wait_for)
 
 CONTAINERS_CONF = """\
