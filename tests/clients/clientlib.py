@@ -155,6 +155,15 @@ def cgroup_dirs(rel):
     return out
 
 
+def rmdir_cgroup(rel):
+    """rmdir one shared parent cgroup (no kill): it stays if anyone still uses it."""
+    for d in cgroup_dirs(rel):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
+
 def kill_cgroup_procs(rel):
     """SIGKILL what is still running in a cgroup tree we made (thawing it first);
     returns the PIDs found, so a teardown can say the runtime left them."""

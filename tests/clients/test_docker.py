@@ -17,7 +17,7 @@ import tempfile
 
 import pytest
 
-from .clientlib import (DOCKER_DIR, IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree,
+from .clientlib import (DOCKER_DIR, IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree, rmdir_cgroup,
                       require, run, tag, wait_for)
 
 DOCKER = os.path.join(DOCKER_DIR, "usr", "bin", "docker")
@@ -76,17 +76,22 @@ def docker(husk_bin, docker_archive):
         d("load", "-i", docker_archive, timeout=120)
         yield d
     finally:
+        ids = []
         if d.daemon.alive():
-            ids = d("ps", "-aq", check=False).stdout.split()
+            ids = d("ps", "-aq", "--no-trunc", check=False).stdout.split()
             if ids:
                 d("rm", "-f", *ids, check=False, timeout=120)
         d.daemon.stop(timeout=40)
         shutil.rmtree(base, ignore_errors=True)
         if made_etc:
             os.rmdir("/etc/docker")
+        # Only our containers' cgroups; /docker may be shared with another dockerd.
+        left = []
+        for cid in ids:
+            left += remove_cgroup_tree(f"docker/{cid}")
         if not had_docker_cg:
-            left = remove_cgroup_tree("docker")
-            assert not left, f"cgroups left: {left}"
+            rmdir_cgroup("docker")
+        assert not left, f"container cgroups left: {left}"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from .clientlib import (IMAGE, IS_HUSK, Daemon, cgroup_dirs,
-                      remove_cgroup_tree, require, run, stop_pid, tag, wait_for)
+                      remove_cgroup_tree, require, rmdir_cgroup, run, stop_pid, tag, wait_for)
 
 CONTAINERS_CONF = """\
 # husk test configuration (see docs/integrations.md)
@@ -129,7 +129,10 @@ def podman(husk_bin, rootfs_tar, tmp_path_factory):
 
 
 def _teardown(p, had_libpod_cg, made_varlib):
+    ids = []
     if p.holder and p.holder.alive():
+        r = p("ps", "--all", "--no-trunc", "--format", "{{.ID}}", check=False)
+        ids = r.stdout.split()
         p("rm", "--all", "--force", "--time", "0", check=False, timeout=120)
         # Anything still running in the holder's namespaces is ours (conmon).
         ns = os.readlink(f"/proc/{p.holder.pid}/ns/mnt")
@@ -142,11 +145,16 @@ def _teardown(p, had_libpod_cg, made_varlib):
                     pass
     if p.holder:
         p.holder.stop()
+    # Only our containers' cgroups; libpod_parent may be shared with other podman users.
+    left = []
+    for cid in ids:
+        left += remove_cgroup_tree(container_cgroup(cid))
     if not had_libpod_cg:
-        left = remove_cgroup_tree("libpod_parent")
-        assert not left, f"cgroups left under libpod_parent: {left}"
+        rmdir_cgroup("libpod_parent/conmon")
+        rmdir_cgroup("libpod_parent")
     if made_varlib:
         os.rmdir("/var/lib/containers")
+    assert not left, f"container cgroups left after podman rm: {left}"
 
 
 @pytest.fixture
