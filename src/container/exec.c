@@ -292,6 +292,12 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, husk_error_t *
   *status = 0;
   for (int t = 0; t < HUSK_NS_COUNT; t++)
     x.ctx.ns_fds[t] = -1;
+  /* Before we open anything: which of the fds to preserve are the caller's. */
+  x.ctx.preserved = calloc ((size_t) o->preserve_fds + 1, sizeof (bool));
+  if (x.ctx.preserved == NULL)
+    return husk_error (err, ENOMEM, "exec");
+  for (int i = 0; i < o->preserve_fds; i++)
+    x.ctx.preserved[i] = fcntl (3 + i, F_GETFD) >= 0;
   /* Blocked from before the fork: no signal for the process is lost
    * between its start and our wait. The process unblocks them. */
   sigfillset (&all);
@@ -325,6 +331,7 @@ out:
   if (r < 0)
     kill_children (&x);
   release (&x);
+  free (x.ctx.preserved);
   sigprocmask (SIG_SETMASK, &x.old_mask, NULL);
   return r;
 }
