@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -300,6 +301,8 @@ prepare (struct creation *cr, const char *text, size_t len, husk_error_t *err)
   if (husk_config_parse (text, len, "config.json", true, &ctx->cfg, err) < 0)
     return -1;
   ctx->new_userns = husk_ns_is_new (ctx->cfg, HUSK_NS_USER);
+  if (getenv ("LISTEN_FDS"))
+    ctx->listen_fds = atoi (getenv ("LISTEN_FDS"));
   if (ctx->cfg->process->terminal && o->console_socket == NULL)
     return husk_error (err, 0, "process.terminal is true but no --console-socket was given");
   if (resolve_paths (cr, err) < 0 || husk_ns_open_paths (ctx->cfg, ctx->ns_fds, err) < 0)

@@ -25,6 +25,7 @@ struct husk_init_ctx {
   int lock_fd;         /* the parent's lock: must not live on in the init */
   int ns_fds[HUSK_NS_COUNT];
   bool new_userns;
+  int listen_fds;      /* LISTEN_FDS of our caller (socket activation) */
   struct husk_seccomp *seccomp;
 };
 

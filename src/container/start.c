@@ -55,6 +55,15 @@ husk_container_release (struct husk_container *c, int fifo_fd, husk_error_t *err
     return husk_error (err, errno, "start container `%s`: write exec fifo", c->id);
   /* No fifo means "running" to every later command. */
   unlink (fifo);
+  /* poststart failures are logged, not fatal (runtime-spec). */
+  {
+    husk_error_t herr = NULL;
+    if (husk_container_run_hooks (c, HUSK_HOOK_POSTSTART, &herr) < 0)
+      {
+        husk_warn ("%s", herr->msg);
+        husk_error_free (&herr);
+      }
+  }
   return 0;
 }
 
@@ -90,15 +99,6 @@ husk_container_start (const char *root, const char *id, husk_error_t *err)
   if (husk_container_release (c, fd, err) < 0)
     goto out;
   r = 0;
-  /* poststart failures are logged, not fatal (runtime-spec). */
-  {
-    husk_error_t herr = NULL;
-    if (husk_container_run_hooks (c, HUSK_HOOK_POSTSTART, &herr) < 0)
-      {
-        husk_warn ("%s", herr->msg);
-        husk_error_free (&herr);
-      }
-  }
 out:
   husk_container_free (c);
   return r;
