@@ -169,7 +169,7 @@ prepare (struct exec_run *x, husk_error_t *err)
   if (husk_config_load (cfgpath, false, &x->cfg, err) < 0
       || husk_exec_build_process (ctx->o, x->cfg, &ctx->p, &x->process_json, err) < 0 || check_terminal (x, err) < 0)
     return -1;
-  if (ctx->p->caps.present && !ctx->in_userns && husk_caps_check (&ctx->p->caps, err) < 0)
+  if (ctx->p->caps.present && husk_caps_check_for (&ctx->p->caps, ctx->in_userns, err) < 0)
     return -1;
   if (husk_lsm_check (x->cfg, ctx->p, err) < 0 || husk_seccomp_prepare (x->cfg->seccomp, &ctx->seccomp, err) < 0)
     return -1;

@@ -233,12 +233,12 @@ process_main (struct husk_exec_ctx *ctx)
   if (move_above (&ctx->sync_fd, keep, &err) < 0 || move_above (&ctx->console_fd, keep, &err) < 0
       || prepare (ctx, &exe, &err) < 0)
     fail (ctx, &err);
-  if (husk_process_set_identity (ctx->p, ctx->in_userns, &err) < 0 || husk_lsm_apply (ctx->p, &err) < 0)
-    fail (ctx, &err);
   /* CVE-2024-21626: nothing of ours may reach the process. */
   if (pass_preserved_fds (ctx, keep, &err) < 0)
     fail (ctx, &err);
-  if (ctx->seccomp && husk_seccomp_load (ctx->seccomp, ctx->state_json, &err) < 0)
+  /* LSM label, identity and seccomp in the order noNewPrivileges needs;
+   * after it only execve (the filter may block anything else). */
+  if (husk_process_finalize (ctx->p, ctx->in_userns, ctx->seccomp, ctx->state_json, &err) < 0)
     fail (ctx, &err);
   execve (exe, ctx->p->args, ctx->p->env);
   husk_error (&err, errno, "exec `%s`", exe);
