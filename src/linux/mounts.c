@@ -35,35 +35,25 @@ husk_rootfs_openat (int rootfd, const char *path, int flags, mode_t mode)
   return fd;
 }
 
-/* A missing component that is a dangling symlink: create what it points
- * to, resolved the way RESOLVE_IN_ROOT would (absolute from the root,
- * ".." stopping at the root). */
-static int mkdir_p_depth (int rootfd, const char *path, mode_t mode, int depth, husk_error_t *err);
-
+/* A missing component that is a dangling symlink. Inside the container it
+ * would resolve to a path that does not exist; on the host it points
+ * somewhere else entirely (e.g. an absolute link to a host directory, or
+ * "../../.." climbing out). Creating its target is how mount-target
+ * attacks start, and a real image has no reason to mount through one:
+ * refuse, naming the link. */
 static int
 mkdir_link_target (int rootfd, int dirfd, const char *dir, const char *name, mode_t mode, int depth,
                    husk_error_t *err)
 {
   char target[PATH_MAX];
-  cleanup_free char *full = NULL;
-  int fd;
   ssize_t n = readlinkat (dirfd, name, target, sizeof target - 1);
   if (n < 0)
-    return husk_error (err, errno, "mkdir `%s/%s` inside the rootfs", dir, name);
+    return husk_error (err, errno, "mkdir `%s/%s` inside the rootfs", strcmp (dir, "/") ? dir : "", name);
   target[n] = '\0';
-  if (depth >= 40)
-    return husk_error (err, ELOOP, "mkdir `%s/%s` inside the rootfs", dir, name);
-  if (target[0] == '/')
-    full = strdup (target);
-  else if (asprintf (&full, "%s/%s", dir, target) < 0)
-    full = NULL;
-  if (full == NULL)
-    return husk_error (err, ENOMEM, "mkdir");
-  fd = mkdir_p_depth (rootfd, full, mode, depth + 1, err);
-  if (fd < 0)
-    return -1;
-  close (fd);
-  return 0;
+  return husk_error (err, 0,
+                     "`%s/%s` is a symlink to `%s`, which does not exist inside the rootfs: refusing to "
+                     "follow it (it would escape the rootfs)",
+                     strcmp (dir, "/") ? dir : "", name, target);
 }
 
 static int
@@ -114,22 +104,38 @@ husk_rootfs_mkdir_p (int rootfd, const char *path, mode_t mode, husk_error_t *er
 }
 
 static int
-create_file_target (int rootfd, const char *dest, husk_error_t *err)
+create_file_target (int rootfd, const char *dest, int depth, husk_error_t *err)
 {
-  cleanup_free char *copy = strdup (dest);
+  cleanup_free char *dir = strdup (dest), *base = strdup (dest), *full = NULL;
   cleanup_close int parent = -1;
+  char target[PATH_MAX];
+  const char *dname;
+  ssize_t n;
   int fd;
-  if (copy == NULL)
+  if (dir == NULL || base == NULL)
     return husk_error (err, ENOMEM, "create `%s`", dest);
-  parent = husk_rootfs_mkdir_p (rootfd, dirname (copy), 0755, err);
+  dname = dirname (dir);
+  parent = husk_rootfs_mkdir_p (rootfd, dname, 0755, err);
   if (parent < 0)
     return -1;
   /* O_CREAT follows a dangling symlink, but RESOLVE_IN_ROOT keeps even
    * that inside the rootfs. */
   fd = husk_rootfs_openat (rootfd, dest, O_RDONLY | O_CREAT | O_NOCTTY, 0644);
+  if (fd >= 0 || errno != ENOENT)
+    return fd >= 0 ? fd : husk_error (err, errno, "create `%s` inside the rootfs", dest);
+  /* A dangling symlink into a missing directory: create its target. */
+  n = readlinkat (parent, basename (base), target, sizeof target - 1);
+  if (n < 0 || depth >= 40)
+    return husk_error (err, n < 0 ? ENOENT : ELOOP, "create `%s` inside the rootfs", dest);
+  target[n] = '\0';
+  if (asprintf (&full, "%s/%s", target[0] == '/' ? "" : dname, target) < 0)
+    return husk_error (err, ENOMEM, "create `%s`", dest);
+  fd = create_file_target (rootfd, full, depth + 1, err);
   if (fd < 0)
-    return husk_error (err, errno, "create `%s` inside the rootfs", dest);
-  return fd;
+    return -1;
+  close (fd);
+  fd = husk_rootfs_openat (rootfd, dest, O_PATH, 0);
+  return fd >= 0 ? fd : husk_error (err, errno, "open `%s` inside the rootfs", dest);
 }
 
 int
@@ -141,7 +147,7 @@ husk_rootfs_target (int rootfd, const char *dest, bool file, husk_error_t *err)
   if (errno != ENOENT)
     return husk_error (err, errno, "open `%s` inside the rootfs", dest);
   if (file)
-    return create_file_target (rootfd, dest, err);
+    return create_file_target (rootfd, dest, 0, err);
   return husk_rootfs_mkdir_p (rootfd, dest, 0755, err);
 }
 
