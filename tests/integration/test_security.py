@@ -272,3 +272,25 @@ def test_starts_under_1mib_memory_limit(runtime, make_bundle):
     r = run(runtime, b.save(), prefix="security-mem")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "started"
+
+
+def test_exec_process_gets_the_same_hardening(runtime, make_bundle, tmp_path):
+    from security_helpers import start_detached, wait_stopped
+    b = make_bundle(args=["sleep", "60"])
+    b.config["root"]["readonly"] = False
+    b.config["linux"]["seccomp"] = errno_profile()
+    b.save()
+    cid = runtime.new_id("security-exec")
+    start_detached(runtime, b, cid, str(tmp_path / "container.log"))
+    try:
+        r = runtime.run("exec", cid, "sh", "-c", "cat /proc/self/status; mkdir /tmp/blocked && echo created")
+        st = status_of(r.stdout)
+        assert st["Seccomp"] == "2", r.stderr
+        assert st["NoNewPrivs"] == "1"
+        assert int(st["CapEff"], 16) == mask("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE")
+        assert int(st["CapBnd"], 16) == mask("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE")
+        assert "created" not in r.stdout
+        assert os.strerror(errno.EXDEV) in r.stderr
+    finally:
+        runtime.run("kill", cid, "KILL")
+        wait_stopped(runtime, cid)
