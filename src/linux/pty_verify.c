@@ -26,6 +26,19 @@
 #define PTY_SLAVE_MAJOR_LAST 143
 
 int
+husk_pty_verify_master (int fd, husk_error_t *err)
+{
+  struct stat st;
+  unsigned int n;
+  if (fstat (fd, &st) < 0)
+    return husk_error (err, errno, "terminal: stat /dev/ptmx");
+  if (!S_ISCHR (st.st_mode) || major (st.st_rdev) != 5 || minor (st.st_rdev) != 2
+      || ioctl (fd, TIOCGPTN, &n) < 0)
+    return husk_error (err, EXDEV, "terminal: /dev/ptmx in the container is not the pty multiplexer");
+  return 0;
+}
+
+int
 husk_pty_verify_slave (int fd, husk_error_t *err)
 {
   struct stat st;

@@ -11,6 +11,9 @@
  * to be a pty slave (char device, Unix98 slave major, on devpts).
  * Returns the fd (O_RDWR | O_NOCTTY | O_CLOEXEC). */
 int husk_pty_open_slave (int master, husk_error_t *err);
+/* Fail unless fd is the pty multiplexer (char 5:2; /dev/ptmx or a devpts
+ * ptmx node), i.e. /dev/ptmx was not swapped for something else. */
+int husk_pty_verify_master (int fd, husk_error_t *err);
 /* Fail unless fd is a pty slave on devpts. */
 int husk_pty_verify_slave (int fd, husk_error_t *err);
 /* Bind the verified slave onto `target` (e.g. "/dev/console"), resolved

@@ -113,9 +113,14 @@ refusals (void)
   if (strstr (err->msg, "not a devpts pty") == NULL)
     return 4;
   husk_error_free (&err);
-  /* The master itself is no slave either.  */
+  /* The master itself is no slave either, and /dev/null no master.  */
   if (husk_pty_verify_slave (master, &err) == 0)
     return 5;
+  husk_error_free (&err);
+  if (husk_pty_verify_master (master, &err) < 0)
+    return 6;
+  if (husk_pty_verify_master (null, &err) == 0 || husk_pty_verify_master (slave, &err) == 0)
+    return 7;
   return 0;
 }
 
