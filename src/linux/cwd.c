@@ -11,7 +11,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "util/fs.h"
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -47,13 +46,6 @@ husk_chdir_in_container (const char *cwd, husk_error_t *err)
   do
     fd = (int)syscall (SYS_openat2, root, cwd, &how, sizeof how);
   while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-  /* A missing cwd is created, as runc does, inside the root too.  */
-  if (fd < 0 && errno == ENOENT)
-    {
-      fd = husk_mkdir_p_in_root (root, cwd, 0755, err);
-      if (fd < 0)
-        return husk_error_prefix (err, "process.cwd");
-    }
   if (fd < 0 && errno == ELOOP)
     return husk_error (err, ELOOP, "process.cwd `%s`: a magic link (/proc/self/fd/...) or a symlink loop",
                        cwd);
