@@ -8,12 +8,6 @@ static const char usage[] = "Usage: husk pause CONTAINER_ID\n\n"
                             "Suspend all processes of the container (cgroup freezer). `state` then\n"
                             "reports \"paused\".\n";
 
-static int
-no_opt (int opt, const char *arg, void *data)
-{
-  return 0;
-}
-
 /* Shared by pause and resume: freeze or thaw, checking the status first. */
 int husk_cmd_freeze_common (struct husk_global *g, int argc, char **argv, bool freeze, const char *usage);
 
