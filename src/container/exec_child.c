@@ -33,6 +33,7 @@
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
+#include "linux/cwd.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "util/fs.h"
@@ -214,8 +215,9 @@ prepare (struct husk_exec_ctx *ctx, char **exe, husk_error_t *err)
     return husk_error (err, errno, "exec: setsid");
   if (p->terminal && setup_terminal (ctx, err) < 0)
     return -1;
-  if (chdir (p->cwd) < 0)
-    return husk_error (err, errno, "exec: cwd: chdir to `%s`", p->cwd);
+  /* CVE-2024-21626: resolved inside the root, magic links refused. */
+  if (husk_chdir_in_container (p->cwd, err) < 0)
+    return husk_error_prefix (err, "exec");
   if (setup_env (ctx, err) < 0 || husk_find_executable (p, exe, err) < 0)
     return -1;
   return 0;
