@@ -577,6 +577,8 @@ test_symlink_escape (void **state)
   assert_int_equal (symlink (x.host, link), 0);
   snprintf (link, sizeof link, "%s/up", e.rootfs);
   assert_int_equal (symlink ("/", link), 0);
+  /* The same path exists inside the rootfs: that is where they lead. */
+  assert_int_equal (sh ("mkdir -p %s%s", e.rootfs, x.host), 0);
   add_mount (&e, "/rel/sub", "tmpfs", "tmpfs", none);
   add_mount (&e, "/abs/abs", "tmpfs", "tmpfs", none);
   add_mount (&e, "/up/../../sub", "tmpfs", "tmpfs", none);
@@ -590,6 +592,38 @@ test_symlink_escape (void **state)
   assert_int_equal (stat (inside, &st), 0);
   free (inside);
   env_free (&e);
+}
+
+/* A symlink whose target does not exist inside the rootfs is refused
+ * (nothing is created through it, neither inside nor on the host). */
+static void
+test_symlink_dangling_refused (void **state)
+{
+  static const char *const none[] = { NULL };
+  static const char *const fro[] = { "bind", "ro", NULL };
+  char victim[PATH_MAX], link[PATH_MAX + 16];
+  struct env e;
+  size_t i;
+  (void)state;
+  for (i = 0; i < 2; i++)
+    {
+      env_init (&e);
+      snprintf (victim, sizeof victim, "%s/victim", e.dir);
+      assert_int_equal (mkdir (victim, 0755), 0);
+      snprintf (link, sizeof link, "%s/evil", e.rootfs);
+      assert_int_equal (symlink (victim, link), 0);
+      if (i == 0)
+        add_mount (&e, "/evil/sub", "tmpfs", "tmpfs", none);
+      else
+        {
+          snprintf (link, sizeof link, "%s/victim/file", e.dir);
+          assert_int_equal (sh ("touch %s", link), 0);
+          add_mount (&e, "/evil", "bind", link, fro);
+        }
+      expect_error (&e, "to `/evil", "is a symlink to");
+      assert_int_equal (sh ("test -z \"$(ls -A %s | grep -v '^file$')\"", victim), 0);
+      env_free (&e);
+    }
 }
 
 /* CVE-2019-19921: /proc as a symlink must not redirect the proc mount. */
@@ -717,8 +751,8 @@ check_binds (void *arg)
   CHECK (is_fs ("/tmp", TMPFS_MAGIC), "/tmp not a tmpfs");
   CHECK (access ("/tmp/keep/me", F_OK) == 0, "tmpcopyup lost /tmp/keep/me");
   CHECK (is_fs ("/mnt/new/dir", TMPFS_MAGIC), "no tmpfs at the created /mnt/new/dir");
-  /* /etc/resolv.conf was a dangling symlink: its target was created. */
-  f = fopen ("/var/lib/net/resolv.conf", "r");
+  /* /etc/resolv.conf was a symlink to a missing file: that was created. */
+  f = fopen ("/var/resolv.conf", "r");
   CHECK (f && fgets (buf, sizeof buf, f) && strcmp (buf, "conf\n") == 0, "resolv.conf target: `%s`", buf);
   fclose (f);
   return NULL;
@@ -748,7 +782,7 @@ test_bind_and_tmpfs_options (void **state)
   add_mount (&e, "/devro", "bind", dev, rro);
   add_mount (&e, "/devrw", NULL, dev, ro);
   add_mount (&e, "/etc/hostfile.conf", "none", file, fro);
-  assert_int_equal (sh ("ln -s ../var/lib/net/resolv.conf %s/etc/resolv.conf", e.rootfs), 0);
+  assert_int_equal (sh ("ln -s ../var/resolv.conf %s/etc/resolv.conf", e.rootfs), 0);
   add_mount (&e, "/etc/resolv.conf", NULL, file, fro);
   add_mount (&e, "/run", "tmpfs", "tmpfs", run);
   add_mount (&e, "/tmp", "tmpfs", "tmpfs", tmp);
@@ -1018,6 +1052,7 @@ main (void)
     cmocka_unit_test (test_cgroup_mount),
     cmocka_unit_test (test_cgroup_mount_cgroupns),
     cmocka_unit_test (test_symlink_escape),
+    cmocka_unit_test (test_symlink_dangling_refused),
     cmocka_unit_test (test_proc_symlink_refused),
     cmocka_unit_test (test_mount_over_proc_refused),
     cmocka_unit_test (test_lxcfs_style_allowed),
