@@ -116,6 +116,20 @@ remount_entry (int targetfd, const struct husk_mount_flags *f, husk_error_t *err
   return 0;
 }
 
+/* "remount" changes a mount an earlier entry made; the target must be
+ * there already. */
+static int
+remount_at (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, const struct husk_mount_flags *f,
+            husk_error_t *err)
+{
+  cleanup_close int targetfd = husk_rootfs_openat (ctx->rootfd, m->destination, O_PATH, 0);
+  if (targetfd < 0)
+    return husk_error (err, errno, "remount: open `%s` inside the rootfs", m->destination);
+  if (check_proc_target (ctx, targetfd, is_type (m, "proc"), err) < 0)
+    return -1;
+  return remount_entry (targetfd, f, err);
+}
+
 static int copy_tree (int src, int dst, husk_error_t *err);
 
 static int
@@ -258,8 +272,6 @@ mount_fs_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, struct 
   targetfd = husk_rootfs_target (ctx->rootfd, m->destination, false, err);
   if (targetfd < 0 || check_proc_target (ctx, targetfd, is_type (m, "proc"), err) < 0)
     return -1;
-  if (f->flags & MS_REMOUNT)
-    return remount_entry (targetfd, f, err);
   if (is_type (m, "tmpfs") && existed && tmpfs_keep_mode (targetfd, f, err) < 0)
     return -1;
   if (f->copyup && is_type (m, "tmpfs"))
@@ -289,7 +301,9 @@ husk_rootfs_mount_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m
   /* /dev is filled with devices first; finalize makes it read-only. */
   if (!f.bind && husk_rootfs_dest_is (m->destination, "dev"))
     f.flags &= ~MS_RDONLY;
-  if (f.bind)
+  if (f.flags & MS_REMOUNT)
+    r = remount_at (ctx, m, &f, err);
+  else if (f.bind)
     r = mount_bind_entry (ctx, m, &f, err);
   else if (is_type (m, "cgroup"))
     r = husk_rootfs_mount_cgroup (ctx, m, &f, err);

@@ -1008,6 +1008,68 @@ test_console (void **state)
   env_free (&e);
 }
 
+static char *
+check_remount_propagation (void *arg)
+{
+  struct statfs sf;
+  char o[512] = "";
+  FILE *f = fopen ("/proc/self/mountinfo", "r");
+  char line[4096];
+  bool shared = false;
+  (void)arg;
+  CHECK (is_ro ("/mnt/r"), "/mnt/r not read-only after remount");
+  CHECK (statfs ("/mnt/r", &sf) == 0 && sf.f_blocks * sf.f_bsize == 2 * 1024 * 1024, "/mnt/r size %llu",
+         (unsigned long long)(sf.f_blocks * sf.f_bsize));
+  CHECK (find_mount ("/mnt/r", NULL, o) && has_opt (o, "nosuid"), "/mnt/r lost nosuid: %s", o);
+  CHECK (f, "mountinfo");
+  while (fgets (line, sizeof line, f))
+    if (strstr (line, " /mnt/s ") && strstr (line, " shared:"))
+      shared = true;
+  fclose (f);
+  CHECK (shared, "/mnt/s is not shared");
+  return NULL;
+}
+
+/* "remount" reconfigures an earlier mount (data via fspick, flags via
+ * mount_setattr); propagation options apply per mount. */
+static void
+test_remount_and_propagation_options (void **state)
+{
+  static const char *const first[] = { "nosuid", "size=1m", NULL };
+  static const char *const again[] = { "remount", "ro", "size=2m", NULL };
+  static const char *const shared[] = { "shared", NULL };
+  struct env e;
+  (void)state;
+  env_init (&e);
+  add_mount (&e, "/mnt/r", "tmpfs", "tmpfs", first);
+  add_mount (&e, "/mnt/r", "tmpfs", "tmpfs", again);
+  add_mount (&e, "/mnt/s", "tmpfs", "tmpfs", shared);
+  expect_ok (&e, BASE_FLAGS, check_remount_propagation, NULL);
+  env_free (&e);
+}
+
+static char *
+check_sys_bound (void *arg)
+{
+  (void)arg;
+  CHECK (is_fs ("/sys", SYSFS_MAGIC) && is_ro ("/sys"), "/sys is not a read-only sysfs");
+  CHECK (access ("/sys/kernel", F_OK) == 0, "/sys is empty");
+  return NULL;
+}
+
+/* A user namespace without a network namespace may not mount sysfs: the
+ * host's /sys is bound instead, as runc does. */
+static void
+test_user_namespace_sysfs_fallback (void **state)
+{
+  struct env e;
+  (void)state;
+  env_init (&e);
+  e.opts.in_userns = true;
+  expect_ok (&e, (BASE_FLAGS & ~CLONE_NEWNET) | CLONE_NEWUSER, check_sys_bound, NULL);
+  env_free (&e);
+}
+
 /* After all of the above, the host has no mount from any test. */
 static void
 test_no_host_mounts_left (void **state)
@@ -1066,6 +1128,8 @@ main (void)
     cmocka_unit_test (test_shared_host_no_leak),
     cmocka_unit_test (test_dev_readonly),
     cmocka_unit_test (test_console),
+    cmocka_unit_test (test_remount_and_propagation_options),
+    cmocka_unit_test (test_user_namespace_sysfs_fallback),
     cmocka_unit_test (test_no_host_mounts_left),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
