@@ -66,15 +66,24 @@ mount_bind_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, struc
   struct statfs sfs;
   cleanup_close int targetfd = -1;
   cleanup_close int mntfd = -1;
-  if (m->source == NULL || stat (m->source, &st) < 0)
-    return husk_error (err, m->source ? errno : EINVAL, "bind source `%s`", m->source ? m->source : "");
+  cleanup_free char *rel = NULL;
+  const char *src = m->source;
+  if (src == NULL || *src == '\0')
+    return husk_error (err, EINVAL, "bind mount without a source");
+  if (src[0] != '/' && ctx->opts->bundle)
+    {
+      if (asprintf (&rel, "%s/%s", ctx->opts->bundle, src) < 0)
+        return husk_error (err, ENOMEM, "bind source");
+      src = rel;
+    }
+  if (stat (src, &st) < 0)
+    return husk_error (err, errno, "bind source `%s`", src);
   targetfd = husk_rootfs_target (ctx->rootfd, m->destination, !S_ISDIR (st.st_mode), err);
   if (targetfd < 0)
     return -1;
-  if (check_proc_target (ctx, targetfd, statfs (m->source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC, err)
-      < 0)
+  if (check_proc_target (ctx, targetfd, statfs (src, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC, err) < 0)
     return -1;
-  mntfd = husk_mount_bind_at (targetfd, AT_FDCWD, m->source, f, err);
+  mntfd = husk_mount_bind_at (targetfd, AT_FDCWD, src, f, err);
   return mntfd < 0 ? -1 : 0;
 }
 

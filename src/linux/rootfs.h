@@ -24,6 +24,9 @@ struct husk_rootfs_opts
   const char *rootfs; /* absolute host path of the rootfs */
   bool no_pivot;      /* --no-pivot: chroot instead of pivot_root */
   bool in_userns;     /* a new user namespace: bind devices, no mknod */
+  /* Relative bind sources are taken from here, as runc runs in the
+   * bundle directory; NULL: from the cwd. */
+  const char *bundle;
 };
 
 int husk_rootfs_prepare (const struct husk_config *cfg, const struct husk_rootfs_opts *o, husk_error_t *err);

@@ -198,3 +198,15 @@ def test_no_mount_left_on_host(runtime, make_bundle):
     assert run(runtime, b).returncode == 0
     with open("/proc/self/mountinfo") as f:
         assert b.path not in f.read()
+
+
+def test_bind_source_relative_to_bundle(runtime, make_bundle):
+    """A relative bind source names a path in the bundle directory."""
+    def edit(b):
+        os.mkdir(os.path.join(b.path, "volume"))
+        with open(os.path.join(b.path, "volume", "hello"), "w") as f:
+            f.write("from the bundle\n")
+        b.config["mounts"].append({"destination": "/vol", "type": "bind", "source": "volume",
+                                   "options": ["rbind", "ro"]})
+    out = run_ok(runtime, make_bundle, ["cat", "/vol/hello"], edit)
+    assert out == "from the bundle\n"

@@ -734,6 +734,7 @@ check_binds (void *arg)
          sv.f_flag);
   fd = open ("/data/f", O_WRONLY);
   CHECK (fd < 0 && errno == EROFS, "/data/f writable");
+  CHECK (access ("/reldata/f", R_OK) == 0, "relative bind source not taken from the bundle");
   /* rro reaches the submounts too; plain ro only the top. */
   CHECK (is_ro ("/devro") && is_ro ("/devro/shm"), "/devro/shm writable (rro not recursive)");
   CHECK (is_ro ("/devrw") && !is_ro ("/devrw/shm"), "ro on an rbind changed a submount");
@@ -779,6 +780,9 @@ test_bind_and_tmpfs_options (void **state)
   /* The container's own /dev, with its submounts, as an rbind source. */
   snprintf (dev, sizeof dev, "%s/dev", e.rootfs);
   add_mount (&e, "/data", "bind", data, nosuid_ro);
+  /* Relative to the bundle (e.dir), not to the cwd. */
+  e.opts.bundle = e.dir;
+  add_mount (&e, "/reldata", "bind", "data", ro);
   add_mount (&e, "/devro", "bind", dev, rro);
   add_mount (&e, "/devrw", NULL, dev, ro);
   add_mount (&e, "/etc/hostfile.conf", "none", file, fro);
