@@ -210,3 +210,26 @@ def test_bind_source_relative_to_bundle(runtime, make_bundle):
                                    "options": ["rbind", "ro"]})
     out = run_ok(runtime, make_bundle, ["cat", "/vol/hello"], edit)
     assert out == "from the bundle\n"
+
+
+@pytest.mark.parametrize("prop,want", [("rshared", "shared:"), ("rprivate", None), ("rslave", None)])
+def test_rootfs_propagation(runtime, make_bundle, prop, want):
+    """linux.rootfsPropagation is what "/" ends up with inside (runc 1.1.5
+    fails the rshared case: its pivot leaves "/" private)."""
+    def edit(b):
+        b.config["linux"]["rootfsPropagation"] = prop
+    out = run_ok(runtime, make_bundle, ["cat", "/proc/self/mountinfo"], edit)
+    root = [line for line in out.splitlines() if line.split()[4] == "/"][0]
+    if want:
+        assert want in root
+    else:
+        assert "shared:" not in root
+
+
+def test_rootfs_propagation_invalid(runtime, make_bundle):
+    b = make_bundle(args=["true"])
+    b.config["linux"]["rootfsPropagation"] = "sideways"
+    b.save()
+    r = run(runtime, b)
+    assert r.returncode != 0
+    assert "sideways" in r.stderr
