@@ -31,7 +31,7 @@
 #include "util/fs.h"
 
 static char tmpdir[] = "/tmp/husk-rootfs-unit-XXXXXX";
-static bool have_root;
+static bool have_root, have_template;
 static int test_no;
 
 #define BASE_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET)
@@ -99,7 +99,13 @@ env_init (struct env *e)
   snprintf (e->dir, sizeof e->dir, "%s/t%d", tmpdir, ++test_no);
   snprintf (e->rootfs, sizeof e->rootfs, "%s/rootfs", e->dir);
   assert_int_equal (mkdir (e->dir, 0755), 0);
-  assert_int_equal (sh ("%s/scripts/make-rootfs.sh %s >/dev/null", src ? src : ".", e->rootfs), 0);
+  /* One busybox rootfs per run (make-rootfs.sh forks per applet), copied. */
+  if (!have_template)
+    {
+      assert_int_equal (sh ("%s/scripts/make-rootfs.sh %s/template >/dev/null", src ? src : ".", tmpdir), 0);
+      have_template = true;
+    }
+  assert_int_equal (sh ("cp -a %s/template %s", tmpdir, e->rootfs), 0);
   e->cfg = json_tokener_parse (base_config);
   assert_non_null (e->cfg);
   e->opts.rootfs = e->rootfs;
