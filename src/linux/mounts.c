@@ -46,8 +46,11 @@ dangling_error (int dirfd, const char *name, const char *path, husk_error_t *err
   if (n < 0)
     return husk_error (err, ENOENT, "open `%s` inside the rootfs", path);
   target[n] = '\0';
-  return husk_error (err, ENOENT, "`%s` is a symlink to `%s`, which does not exist inside the rootfs", path,
-                     target);
+  return husk_error (
+      err, 0,
+      "`%s` is a symlink to `%s`, which does not exist inside the rootfs: refusing to follow it "
+      "(it would escape the rootfs)",
+      path, target);
 }
 
 int
