@@ -987,38 +987,6 @@ test_dev_readonly (void **state)
 }
 
 static char *
-check_console (void *arg)
-{
-  husk_error_t err = NULL;
-  struct stat st, pst;
-  int master, slave;
-  (void)arg;
-  master = posix_openpt (O_RDWR | O_NOCTTY);
-  CHECK (master >= 0 && grantpt (master) == 0 && unlockpt (master) == 0, "ptmx: %s", strerror (errno));
-  slave = open (ptsname (master), O_RDWR | O_NOCTTY);
-  CHECK (slave >= 0, "open %s: %s", ptsname (master), strerror (errno));
-  CHECK (husk_rootfs_mount_console (slave, &err) == 0, "%s", err->msg);
-  CHECK (stat ("/dev/console", &st) == 0 && fstat (slave, &pst) == 0, "stat /dev/console");
-  CHECK (S_ISCHR (st.st_mode) && st.st_rdev == pst.st_rdev, "/dev/console is not the pty");
-  TRY_CHECK (check_mount ("/dev/console", "devpts", NULL));
-  return NULL;
-}
-
-/* The terminal's pty, from the container's own devpts, on /dev/console. */
-static void
-test_console (void **state)
-{
-  struct env e;
-  json_object *root;
-  (void)state;
-  env_init (&e);
-  json_object_object_get_ex (e.cfg, "root", &root);
-  json_object_object_add (root, "readonly", json_object_new_boolean (false));
-  expect_ok (&e, BASE_FLAGS, check_console, NULL);
-  env_free (&e);
-}
-
-static char *
 check_remount_propagation (void *arg)
 {
   struct statfs sf;
@@ -1137,7 +1105,6 @@ main (void)
     cmocka_unit_test (test_rootfs_propagation),
     cmocka_unit_test (test_shared_host_no_leak),
     cmocka_unit_test (test_dev_readonly),
-    cmocka_unit_test (test_console),
     cmocka_unit_test (test_remount_and_propagation_options),
     cmocka_unit_test (test_user_namespace_sysfs_fallback),
     cmocka_unit_test (test_no_host_mounts_left),
