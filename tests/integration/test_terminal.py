@@ -454,3 +454,13 @@ def test_detached_run_with_terminal_needs_a_console_socket(runtime, make_bundle)
     r = quiet(runtime, "run", "-d", "--bundle", b.path, runtime.new_id("term"))
     assert r.returncode != 0
     assert "console" in r.stderr
+
+
+def test_background_holder_of_the_pty_does_not_keep_husk(runtime, make_bundle):
+    cid = start(runtime, make_bundle)
+    t0 = time.monotonic()
+    r = subprocess.run(runtime.cmd("exec", "-t", cid, "sh", "-c", "sleep 100 & echo hi; exit 2"), stdin=DEVNULL,
+                       capture_output=True, timeout=30)
+    assert time.monotonic() - t0 < 10
+    assert r.returncode == 2
+    assert r.stdout == b"hi\r\n"
