@@ -6,9 +6,26 @@
 #include "cli/cli.h"
 #include "container/exec.h"
 
-enum { OPT_PROCESS = 'p', OPT_TTY = 't', OPT_DETACH = 'd', OPT_ENV = 'e', OPT_USER = 'u', OPT_GIDS = 'g',
-       OPT_CAP = 'c', OPT_CONSOLE = 1000, OPT_PID_FILE, OPT_CWD, OPT_NNP, OPT_LABEL, OPT_APPARMOR,
-       OPT_PRESERVE, OPT_IGNORE_PAUSED, OPT_CGROUP, OPT_NO_SUBREAPER };
+enum
+{
+  OPT_PROCESS = 'p',
+  OPT_TTY = 't',
+  OPT_DETACH = 'd',
+  OPT_ENV = 'e',
+  OPT_USER = 'u',
+  OPT_GIDS = 'g',
+  OPT_CAP = 'c',
+  OPT_CONSOLE = 1000,
+  OPT_PID_FILE,
+  OPT_CWD,
+  OPT_NNP,
+  OPT_LABEL,
+  OPT_APPARMOR,
+  OPT_PRESERVE,
+  OPT_IGNORE_PAUSED,
+  OPT_CGROUP,
+  OPT_NO_SUBREAPER
+};
 
 static const struct option options[] = {
   { "process", required_argument, NULL, OPT_PROCESS },
@@ -54,7 +71,8 @@ static const char usage[]
       "  --ignore-paused          exec even if the container is paused\n"
       "  --cgroup [CTRL:]PATH     run in an existing sub-cgroup of the container (repeatable)\n";
 
-struct exec_flags {
+struct exec_flags
+{
   struct husk_exec_opts o;
   size_t n_env, n_gids, n_caps, n_cgroups;
 };
@@ -65,7 +83,7 @@ push (char ***v, size_t *n, const char *s)
   char **nv = realloc (*v, (*n + 2) * sizeof *nv);
   if (nv == NULL)
     return husk_cli_error ("exec", "out of memory");
-  nv[(*n)++] = (char *) s;
+  nv[(*n)++] = (char *)s;
   nv[*n] = NULL;
   *v = nv;
   return 0;
@@ -79,28 +97,56 @@ on_opt (int opt, const char *arg, void *data)
   long n;
   switch (opt)
     {
-    case OPT_PROCESS: o->process_path = arg; break;
-    case OPT_TTY: o->tty = true; break;
-    case OPT_CONSOLE: o->console_socket = arg; break;
-    case OPT_DETACH: o->detach = true; break;
-    case OPT_PID_FILE: o->pid_file = arg; break;
-    case OPT_ENV: return push (&o->env, &f->n_env, arg);
-    case OPT_CWD: o->cwd = arg; break;
-    case OPT_USER: o->user = arg; break;
-    case OPT_GIDS: return push (&o->additional_gids, &f->n_gids, arg);
-    case OPT_CAP: return push (&o->caps, &f->n_caps, arg);
-    case OPT_NNP: o->no_new_privs = true; break;
-    case OPT_LABEL: o->process_label = arg; break;
-    case OPT_APPARMOR: o->apparmor = arg; break;
+    case OPT_PROCESS:
+      o->process_path = arg;
+      break;
+    case OPT_TTY:
+      o->tty = true;
+      break;
+    case OPT_CONSOLE:
+      o->console_socket = arg;
+      break;
+    case OPT_DETACH:
+      o->detach = true;
+      break;
+    case OPT_PID_FILE:
+      o->pid_file = arg;
+      break;
+    case OPT_ENV:
+      return push (&o->env, &f->n_env, arg);
+    case OPT_CWD:
+      o->cwd = arg;
+      break;
+    case OPT_USER:
+      o->user = arg;
+      break;
+    case OPT_GIDS:
+      return push (&o->additional_gids, &f->n_gids, arg);
+    case OPT_CAP:
+      return push (&o->caps, &f->n_caps, arg);
+    case OPT_NNP:
+      o->no_new_privs = true;
+      break;
+    case OPT_LABEL:
+      o->process_label = arg;
+      break;
+    case OPT_APPARMOR:
+      o->apparmor = arg;
+      break;
     case OPT_PRESERVE:
       if (husk_parse_int (arg, 0, 65536, &n) < 0)
         return husk_cli_error ("exec", "--preserve-fds: `%s` is not a number of fds", arg);
-      o->preserve_fds = (int) n;
+      o->preserve_fds = (int)n;
       break;
-    case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
-    case OPT_CGROUP: return push (&o->cgroups, &f->n_cgroups, arg);
-    case OPT_NO_SUBREAPER: break;
-    default: return -1;
+    case OPT_IGNORE_PAUSED:
+      o->ignore_paused = true;
+      break;
+    case OPT_CGROUP:
+      return push (&o->cgroups, &f->n_cgroups, arg);
+    case OPT_NO_SUBREAPER:
+      break;
+    default:
+      return -1;
     }
   return 0;
 }

@@ -125,8 +125,8 @@ setup_terminal (struct husk_exec_ctx *ctx, husk_error_t *err)
   if (slave < 0)
     return -1;
   if (ws.ws_row == 0 && ws.ws_col == 0)
-    ws = (struct winsize) { .ws_row = (unsigned short) ctx->p->console_height,
-                            .ws_col = (unsigned short) ctx->p->console_width };
+    ws = (struct winsize){ .ws_row = (unsigned short)ctx->p->console_height,
+                           .ws_col = (unsigned short)ctx->p->console_width };
   if ((ws.ws_row || ws.ws_col) && ioctl (slave, TIOCSWINSZ, &ws) < 0)
     return husk_error (err, errno, "terminal: set the window size");
   if (husk_send_fd (ctx->console_fd, master, name, err) < 0)
@@ -153,7 +153,8 @@ passwd_home (uid_t uid)
   if (fd < 0)
     return NULL;
   if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size > (1 << 22)
-      || (text = calloc (1, (size_t) st.st_size + 1)) == NULL || husk_read_all (fd, text, (size_t) st.st_size) < 0)
+      || (text = calloc (1, (size_t)st.st_size + 1)) == NULL
+      || husk_read_all (fd, text, (size_t)st.st_size) < 0)
     {
       close (fd);
       return NULL;
@@ -171,7 +172,8 @@ passwd_home (uid_t uid)
           if (p)
             *p++ = '\0';
         }
-      if (n >= 6 && f[2][0] && strtoul (f[2], NULL, 10) == uid && strspn (f[2], "0123456789") == strlen (f[2]))
+      if (n >= 6 && f[2][0] && strtoul (f[2], NULL, 10) == uid
+          && strspn (f[2], "0123456789") == strlen (f[2]))
         home = strdup (f[5]);
     }
   return home;
@@ -261,7 +263,7 @@ husk_exec_intermediate (struct husk_exec_ctx *ctx)
       || husk_ns_join (ctx->ns_fds, &err) < 0)
     fail (ctx, &err);
   husk_ns_close (ctx->ns_fds);
-  pid = (pid_t) syscall (SYS_clone, (unsigned long) CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
   if (pid < 0)
     {
       husk_error (&err, errno, "exec: fork into the container");

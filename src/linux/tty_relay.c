@@ -45,7 +45,8 @@ husk_recv_fd (int sock, int *fd, int nonblock, husk_error_t *err)
 {
   char data[256], cbuf[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   struct cmsghdr *c;
   ssize_t r;
   do
@@ -72,7 +73,7 @@ husk_console_listen (char **path, int *listen_fd, husk_error_t *err)
     return husk_error (err, errno, "terminal: create a temporary directory");
   snprintf (addr.sun_path, sizeof addr.sun_path, "%s/console.sock", dir);
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
+  if (fd < 0 || bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen (fd, 1) < 0)
     {
       int e = errno;
       if (fd >= 0)
@@ -125,21 +126,24 @@ husk_tty_copy_size (int master)
 }
 
 /* One of our stdio fds as the relay uses it. */
-struct end {
-  int fd;            /* -1: closed / not usable */
-  bool sock;         /* use recv/send with MSG_DONTWAIT */
-  bool pollable;     /* epoll accepts it (regular files and /dev/null do not) */
-  bool owned;        /* a reopened copy we close */
-  int restore_fl;    /* >= 0: flags to put back with F_SETFL */
-  uint32_t watched;  /* events registered, 0 = not in the epoll set */
+struct end
+{
+  int fd;           /* -1: closed / not usable */
+  bool sock;        /* use recv/send with MSG_DONTWAIT */
+  bool pollable;    /* epoll accepts it (regular files and /dev/null do not) */
+  bool owned;       /* a reopened copy we close */
+  int restore_fl;   /* >= 0: flags to put back with F_SETFL */
+  uint32_t watched; /* events registered, 0 = not in the epoll set */
 };
 
-struct buf {
+struct buf
+{
   char *data;
   size_t off, len;
 };
 
-struct relay {
+struct relay
+{
   int ep, sfd, master;
   pid_t pid;
   struct end in, out, mend;
@@ -156,19 +160,19 @@ open_end (struct end *e, int fd, int mode)
   struct stat st;
   char path[32];
   int fl, nfd;
-  *e = (struct end) { .fd = -1, .restore_fl = -1 };
+  *e = (struct end){ .fd = -1, .restore_fl = -1 };
   if (fcntl (fd, F_GETFD) < 0 || fstat (fd, &st) < 0)
     return;
   if (S_ISSOCK (st.st_mode))
     {
-      *e = (struct end) { .fd = fd, .sock = true, .restore_fl = -1 };
+      *e = (struct end){ .fd = fd, .sock = true, .restore_fl = -1 };
       return;
     }
   snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
   nfd = S_ISREG (st.st_mode) ? -1 : open (path, mode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (nfd >= 0)
     {
-      *e = (struct end) { .fd = nfd, .owned = true, .restore_fl = -1 };
+      *e = (struct end){ .fd = nfd, .owned = true, .restore_fl = -1 };
       return;
     }
   e->fd = fd;
@@ -252,7 +256,7 @@ read_master (struct relay *r)
     return;
   n = read (r->master, r->to_out.data, RELAY_BUF);
   if (n > 0)
-    r->to_out = (struct buf) { .data = r->to_out.data, .off = 0, .len = (size_t) n };
+    r->to_out = (struct buf){ .data = r->to_out.data, .off = 0, .len = (size_t)n };
   else if (n == 0 || !would_block ())
     master_finished (r); /* EIO: every holder of the slave closed it */
 }
@@ -266,7 +270,7 @@ write_master (struct relay *r)
     return;
   n = write (r->master, b->data + b->off, b->len);
   if (n > 0)
-    b->off += (size_t) n, b->len -= (size_t) n;
+    b->off += (size_t)n, b->len -= (size_t)n;
   else if (n < 0 && !would_block ())
     {
       /* Input has nowhere to go; output may still be waiting to be read. */
@@ -286,7 +290,7 @@ read_in (struct relay *r)
     {
       if (r->master_wdead)
         return; /* nowhere to go */
-      r->to_master = (struct buf) { .data = r->to_master.data, .off = 0, .len = (size_t) n };
+      r->to_master = (struct buf){ .data = r->to_master.data, .off = 0, .len = (size_t)n };
     }
   else if (n == 0 || !would_block ())
     {
@@ -327,7 +331,7 @@ write_out (struct relay *r)
     }
   n = end_write (&r->out, b->data + b->off, b->len);
   if (n > 0)
-    b->off += (size_t) n, b->len -= (size_t) n;
+    b->off += (size_t)n, b->len -= (size_t)n;
   else if (n < 0 && !would_block ())
     output_broken (r);
 }
@@ -349,9 +353,9 @@ static void
 handle_signals (struct relay *r)
 {
   struct signalfd_siginfo si;
-  while (read (r->sfd, &si, sizeof si) == (ssize_t) sizeof si)
+  while (read (r->sfd, &si, sizeof si) == (ssize_t)sizeof si)
     {
-      int sig = (int) si.ssi_signo;
+      int sig = (int)si.ssi_signo;
       if (sig == SIGCHLD)
         reap (r);
       else if (sig == SIGWINCH)
@@ -359,7 +363,7 @@ handle_signals (struct relay *r)
           if (r->master >= 0)
             husk_tty_copy_size (r->master);
         }
-      else if (sig == SIGPIPE && (pid_t) si.ssi_pid == getpid ())
+      else if (sig == SIGPIPE && (pid_t)si.ssi_pid == getpid ())
         ; /* our own write to a closed pipe: handled where it happened */
       else if (r->exited)
         r->abort_drain = sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
@@ -390,9 +394,9 @@ relay_setup (struct relay *r, husk_error_t *err)
   r->ep = epoll_create1 (EPOLL_CLOEXEC);
   if (r->sfd < 0 || r->ep < 0)
     return husk_error (err, errno, "foreground: signalfd/epoll");
-  r->mend = (struct end) { .fd = r->sfd, .pollable = true, .restore_fl = -1 };
+  r->mend = (struct end){ .fd = r->sfd, .pollable = true, .restore_fl = -1 };
   watch (r, &r->mend, EPOLLIN);
-  r->mend = (struct end) { .fd = r->master, .pollable = true, .restore_fl = -1 };
+  r->mend = (struct end){ .fd = r->master, .pollable = true, .restore_fl = -1 };
   if (r->master < 0)
     return 0;
   r->to_master.data = malloc (RELAY_BUF);
@@ -517,7 +521,7 @@ husk_foreground_wait (int master, pid_t pid, husk_error_t *err)
 {
   struct relay r = { .ep = -1, .sfd = -1, .master = master, .pid = pid };
   int status = -1;
-  r.in = r.out = (struct end) { .fd = -1, .restore_fl = -1 };
+  r.in = r.out = (struct end){ .fd = -1, .restore_fl = -1 };
   if (relay_setup (&r, err) == 0)
     status = relay_loop (&r);
   relay_teardown (&r);
