@@ -103,19 +103,21 @@ def kill_wait(pid):
         time.sleep(0.02)
 
 
-def add_ns(*types):
+def add_ns(*types, host_id=0):
     def edit(cfg):
         for t in types:
             cfg["linux"]["namespaces"].append({"type": t})
             if t == "user":
-                cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 65536}]
-                cfg["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 0, "size": 65536}]
+                cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": host_id, "size": 65536}]
+                cfg["linux"]["gidMappings"] = [{"containerID": 0, "hostID": host_id, "size": 65536}]
     return edit
 
 
-@pytest.mark.parametrize("extra_ns", [(), ("cgroup", "time"), ("user",)], ids=["default", "cgroup+time", "user"])
-def test_exec_joins_every_namespace_and_the_cgroup(runtime, make_bundle, extra_ns):
-    cid, _ = start(runtime, make_bundle, edit=add_ns(*extra_ns))
+@pytest.mark.parametrize("extra_ns,host_id", [((), 0), (("cgroup", "time"), 0), (("user",), 0),
+                                              (("user", "cgroup"), 100000)],
+                         ids=["default", "cgroup+time", "user", "user-mapped"])
+def test_exec_joins_every_namespace_and_the_cgroup(runtime, make_bundle, extra_ns, host_id):
+    cid, _ = start(runtime, make_bundle, edit=add_ns(*extra_ns, host_id=host_id))
     ipid = init_pid(runtime, cid)
     epid = exec_detached(runtime, cid, "sleep", "300")
     try:
@@ -127,8 +129,14 @@ def test_exec_joins_every_namespace_and_the_cgroup(runtime, make_bundle, extra_n
         # Inside the container's pid namespace: two pids (host and container).
         nspid = proc_status(epid)["NSpid"].split()
         assert len(nspid) == 2 and int(nspid[1]) > 1
+        # root inside is the mapped host id outside
+        assert proc_status(epid)["Uid"].split()[0] == str(host_id)
     finally:
         kill_wait(epid)
+    if "user" in extra_ns:
+        r = runtime.run("exec", cid, "id", "-u")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == "0"
 
 
 def test_exec_sees_the_container_root(runtime, make_bundle):

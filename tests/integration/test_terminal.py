@@ -153,6 +153,31 @@ def test_run_interactive_shell_under_tmux(runtime, make_bundle, tmux, tmp_path):
 
 
 @needs_tmux
+def test_run_of_a_fresh_spec_is_an_interactive_shell(runtime, make_bundle, tmux, tmp_path):
+    """`husk spec` writes terminal: true and args ["sh"]: `husk run` runs it as is."""
+    b = make_bundle(["true"])
+    os.unlink(os.path.join(b.path, "config.json"))
+    r = runtime.run("spec", "--bundle", b.path)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(b.path, "config.json")) as f:
+        assert json.load(f)["process"]["terminal"] is True
+    cid = runtime.new_id("term")
+    cmd = " ".join(runtime.cmd("run", "--bundle", b.path, cid))
+    rc, _ = interactive_session(tmux, cmd, tmp_path)
+    tmux.wait_screen("# ")
+    tmux.type("echo spec-$((2+3))")
+    tmux.wait_screen("spec-5")
+    # ^C interrupts the job inside, not husk or the shell.
+    tmux.type("sleep 1000")
+    time.sleep(0.5)
+    tmux("send-keys", "C-c")
+    tmux.type("echo after-$?")
+    tmux.wait_screen("after-130")
+    tmux.type("exit 0")
+    assert wait_file(rc).strip() == "0"
+
+
+@needs_tmux
 def test_exec_tty_interactive_shell_under_tmux(runtime, make_bundle, tmux, tmp_path):
     cid = start(runtime, make_bundle)
     cmd = " ".join(runtime.cmd("exec", "-t", cid, "sh"))
