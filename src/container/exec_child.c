@@ -25,11 +25,13 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <linux/keyctl.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "container/sync.h"
 #include "linux/caps.h"
+#include "linux/cwd.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -195,6 +197,18 @@ setup_env (struct husk_exec_ctx *ctx, husk_error_t *err)
 
 /* Only fds the caller gave us: one of ours that landed in a gap of the
  * range stays close-on-exec. */
+/* As runc: a session keyring of the container's, not the caller's. */
+static int
+join_session_keyring (struct husk_exec_ctx *ctx, husk_error_t *err)
+{
+  char name[300];
+  snprintf (name, sizeof name, "_ses.%s", ctx->o->id);
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0 && errno != EPERM && errno != ENOSYS
+      && errno != EACCES && errno != EDQUOT)
+    return husk_error (err, errno, "exec: join the session keyring");
+  return 0;
+}
+
 static int
 pass_preserved_fds (struct husk_exec_ctx *ctx, int keep, husk_error_t *err)
 {
@@ -216,8 +230,12 @@ prepare (struct husk_exec_ctx *ctx, char **exe, husk_error_t *err)
     return husk_error (err, errno, "exec: setsid");
   if (p->terminal && setup_terminal (ctx, err) < 0)
     return -1;
-  if (chdir (p->cwd) < 0)
-    return husk_error (err, errno, "exec: cwd: chdir to `%s`", p->cwd);
+  if (join_session_keyring (ctx, err) < 0)
+    return -1;
+  /* CVE-2024-21626: the cwd resolves inside the container, never through
+   * an fd of ours (/proc/self/fd/N). */
+  if (husk_chdir_in_container (p->cwd, err) < 0)
+    return husk_error_prefix (err, "exec: cwd");
   if (setup_env (ctx, err) < 0 || husk_find_executable (p, exe, err) < 0)
     return -1;
   return 0;

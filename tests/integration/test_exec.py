@@ -482,3 +482,24 @@ def test_exec_gets_the_container_seccomp_filter(runtime, make_bundle, tmp_path, 
                 assert st["Seccomp"] == "2" and st["NoNewPrivs"] == ("1" if nnp else "0")
             finally:
                 kill_wait(epid)
+
+
+def test_lsm_flags_without_the_lsm_are_clear_errors(runtime, make_bundle):
+    cid, _ = start(runtime, make_bundle)
+    for flag, value, lsm in (("--apparmor", "some-profile", "apparmor"),
+                             ("--process-label", "system_u:system_r:container_t:s0", "selinux")):
+        if os.path.exists(f"/sys/kernel/security/{lsm}") or (lsm == "selinux" and os.path.exists("/sys/fs/selinux")):
+            continue  # the host has it: the label would be applied instead
+        r = runtime.run("exec", flag, value, cid, "true")
+        assert r.returncode != 0
+        assert value in r.stderr or lsm in r.stderr.lower()
+
+
+@pytest.mark.parametrize("fd", [3, 4, 5, 6, 7, 8])
+def test_cwd_through_an_fd_of_husk_is_refused(runtime, make_bundle, fd):
+    """CVE-2024-21626: a cwd of /proc/self/fd/N must not leave the container
+    through a directory fd husk holds while it sets the process up."""
+    cid, _ = start(runtime, make_bundle)
+    r = runtime.run("exec", "--cwd", f"/proc/self/fd/{fd}", cid, "sh", "-c", "pwd; ls ..")
+    assert r.returncode != 0
+    assert r.stdout == ""
