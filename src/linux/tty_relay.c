@@ -39,6 +39,8 @@
 /* After the process exits, wait this long for the rest of its output when
  * the pty is still held open by someone else (a background child). */
 #define DRAIN_QUIET_MS 150
+/* ... and at most this long in all, when it keeps writing (`yes &`). */
+#define DRAIN_MAX_MS 3000
 
 int
 husk_recv_fd (int sock, int *fd, int nonblock, husk_error_t *err)
@@ -150,6 +152,7 @@ struct relay
   struct buf to_master, to_out;
   bool in_eof, master_done, master_wdead, exited, abort_drain;
   int status;
+  long long exited_at;
   bool raw;
   struct termios saved;
 };
@@ -336,6 +339,14 @@ write_out (struct relay *r)
     output_broken (r);
 }
 
+static long long
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 reap (struct relay *r)
 {
@@ -345,6 +356,7 @@ reap (struct relay *r)
     if (p == r->pid)
       {
         r->exited = true;
+        r->exited_at = now_ms ();
         r->status = WIFSIGNALED (st) ? 128 + WTERMSIG (st) : WEXITSTATUS (st);
       }
 }
@@ -500,6 +512,8 @@ relay_loop (struct relay *r)
       bool quiet_wait;
       if (unpollable_step (r))
         timeout = 0;
+      if (r->exited && !r->master_done && now_ms () - r->exited_at > DRAIN_MAX_MS)
+        master_finished (r); /* stop reading; what we have still goes out */
       update_watches (r);
       /* Exited, output flushed, pty still open elsewhere: a short grace. */
       quiet_wait = r->exited && r->to_out.len == 0 && timeout < 0;

@@ -489,3 +489,15 @@ def test_background_holder_of_the_pty_does_not_keep_husk(runtime, make_bundle):
     assert time.monotonic() - t0 < 10
     assert r.returncode == 2
     assert r.stdout == b"hi\r\n"
+
+
+def test_endless_background_writer_does_not_keep_husk(runtime, make_bundle):
+    """A child that ignores SIGHUP keeps writing to the pty after the process
+    exits: husk drains for a bounded time, then returns the exit code."""
+    cid = start(runtime, make_bundle)
+    t0 = time.monotonic()
+    r = subprocess.run(runtime.cmd("exec", "-t", cid, "sh", "-c", '(trap "" HUP; yes) & sleep 0.2; exit 4'),
+                       stdin=DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert time.monotonic() - t0 < 20
+    assert r.returncode == 4
+    assert r.stdout.startswith(b"y\r\n")
