@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "container/exec.h"
@@ -151,6 +152,54 @@ on_opt (int opt, const char *arg, void *data)
   return 0;
 }
 
+/* runc (urfave/cli) also takes boolean flags as --tty=true/--tty=false:
+ * rewrite them to the plain flag, or drop them, before getopt sees them.
+ * Only flags before the container id are touched. Returns the new argc. */
+static int
+normalize_bools (int argc, char **argv)
+{
+  int out = 1;
+  bool value_next = false;
+  for (int i = 1; i < argc; i++)
+    {
+      char *a = argv[i], *eq;
+      const struct option *o = NULL;
+      bool flag = a[0] == '-' && !value_next && strcmp (a, "--") != 0;
+      if (!flag)
+        {
+          argv[out++] = a;
+          if (!value_next)
+            {
+              while (++i < argc)
+                argv[out++] = argv[i];
+              break;
+            }
+          value_next = false;
+          continue;
+        }
+      {
+        const char *name = a + (a[1] == '-' ? 2 : 1);
+        size_t len = (eq = strchr (name, '=')) ? (size_t)(eq - name) : strlen (name);
+        for (const struct option *k = options; k->name; k++)
+          if (strlen (k->name) == len && strncmp (name, k->name, len) == 0)
+            o = k;
+      }
+      value_next = eq == NULL
+                   && ((o && o->has_arg == required_argument)
+                       || (a[1] != '-' && strchr ("peugc", a[1]) && a[2] == '\0'));
+      if (o && o->has_arg == no_argument && eq)
+        {
+          if (strcmp (eq + 1, "false") == 0)
+            continue;
+          if (strcmp (eq + 1, "true") == 0)
+            *eq = '\0';
+        }
+      argv[out++] = a;
+    }
+  argv[out] = NULL;
+  return out;
+}
+
 int
 husk_cmd_exec (struct husk_global *g, int argc, char **argv)
 {
@@ -158,7 +207,9 @@ husk_cmd_exec (struct husk_global *g, int argc, char **argv)
   husk_error_t err = NULL;
   int status = 0, r;
   bool done;
-  int first = husk_cli_parse (argc, argv, usage, options, on_opt, &f, &done);
+  int first;
+  argc = normalize_bools (argc, argv);
+  first = husk_cli_parse (argc, argv, usage, options, on_opt, &f, &done);
   if (first < 0 || done)
     r = first < 0;
   else if (husk_cli_operands (argc, argv, first, 1, -1, usage) < 0)

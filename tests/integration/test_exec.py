@@ -503,3 +503,14 @@ def test_cwd_through_an_fd_of_husk_is_refused(runtime, make_bundle, fd):
     r = runtime.run("exec", "--cwd", f"/proc/self/fd/{fd}", cid, "sh", "-c", "pwd; ls ..")
     assert r.returncode != 0
     assert r.stdout == ""
+
+
+def test_boolean_flags_take_true_and_false_as_runc(runtime, make_bundle, tmp_path):
+    cid, _ = start(runtime, make_bundle)
+    r = runtime.run("exec", "--tty=false", "-e", "X=1", "--no-new-privs=true", cid, "sh", "-c", "echo $X; test -t 1 || echo no-tty")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "1\nno-tty\n"
+    pf = tmp_path / "pid"
+    r = quiet(runtime, "exec", "--detach=true", "--pid-file", str(pf), cid, "sleep", "300")
+    assert r.returncode == 0, r.stderr
+    kill_wait(int(pf.read_text()))
