@@ -220,7 +220,15 @@ husk_cmd_exec (struct husk_global *g, int argc, char **argv)
     {
       f.o.id = argv[first];
       f.o.args = argv + first + 1;
-      r = husk_container_exec (&f.o, &status, &err) < 0 ? husk_cli_fail (&err) : status;
+      /* As runc: 255 when the exec itself failed, so that it cannot be
+       * mistaken for the exit code of the process. */
+      if (husk_container_exec (&f.o, &status, &err) < 0)
+        {
+          err->status = 255;
+          r = husk_cli_fail (&err);
+        }
+      else
+        r = status;
     }
   free (f.o.env);
   free (f.o.additional_gids);

@@ -347,7 +347,7 @@ def test_exec_into_a_stopped_container_fails(runtime, make_bundle):
             break
         time.sleep(0.05)
     r = runtime.run("exec", cid, "true")
-    assert r.returncode != 0
+    assert r.returncode == 255
     assert "stopped" in r.stderr
 
 
@@ -360,7 +360,7 @@ def test_exec_into_a_missing_container_fails(runtime):
 def test_errors_before_exec_come_back(runtime, make_bundle):
     cid, _ = start(runtime, make_bundle)
     r = runtime.run("exec", cid, "no-such-binary-here")
-    assert r.returncode != 0
+    assert r.returncode == 255  # as runc: not an exit code of the process
     assert "no-such-binary-here" in r.stderr
     r = runtime.run("exec", "--cwd", "/does/not/exist", cid, "true")
     assert r.returncode != 0
