@@ -141,7 +141,12 @@ stream (struct husk_global *g, struct husk_cgroup *cg, const char *id, long inte
       struct pollfd p = { fd, POLLIN, 0 };
       int r = poll (&p, fd >= 0 ? 1 : 0, (int)(next - now_ms () > 0 ? next - now_ms () : 0));
       if (r < 0 && errno != EINTR)
-        return husk_error (err, errno, "poll");
+        {
+          int saved = errno;
+          if (fd >= 0)
+            close (fd);
+          return husk_error (err, saved, "poll");
+        }
       if (r > 0 && (p.revents & POLLIN))
         {
           /* v1: the eventfd counts OOM notifications; v2: memory.events

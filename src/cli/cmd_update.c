@@ -71,23 +71,24 @@ static const struct target
   int opt;
   const char *obj, *key;
   enum kind kind;
+  const char *flag;
 } targets[] = {
-  { O_MEMORY, "memory", "limit", K_BYTES },
-  { O_MEM_RES, "memory", "reservation", K_BYTES },
-  { O_MEM_SWAP, "memory", "swap", K_BYTES },
-  { O_KMEM, "memory", "kernel", K_BYTES },
-  { O_KMEM_TCP, "memory", "kernelTCP", K_BYTES },
-  { O_SHARES, "cpu", "shares", K_UINT },
-  { O_QUOTA, "cpu", "quota", K_INT },
-  { O_PERIOD, "cpu", "period", K_UINT },
-  { O_BURST, "cpu", "burst", K_UINT },
-  { O_RT_RUNTIME, "cpu", "realtimeRuntime", K_INT },
-  { O_RT_PERIOD, "cpu", "realtimePeriod", K_UINT },
-  { O_IDLE, "cpu", "idle", K_INT },
-  { O_CPUS, "cpu", "cpus", K_STR },
-  { O_MEMS, "cpu", "mems", K_STR },
-  { O_PIDS, "pids", "limit", K_INT },
-  { O_BLKIO, "blockIO", "weight", K_UINT },
+  { O_MEMORY, "memory", "limit", K_BYTES, "memory" },
+  { O_MEM_RES, "memory", "reservation", K_BYTES, "memory-reservation" },
+  { O_MEM_SWAP, "memory", "swap", K_BYTES, "memory-swap" },
+  { O_KMEM, "memory", "kernel", K_BYTES, "kernel-memory" },
+  { O_KMEM_TCP, "memory", "kernelTCP", K_BYTES, "kernel-memory-tcp" },
+  { O_SHARES, "cpu", "shares", K_UINT, "cpu-share" },
+  { O_QUOTA, "cpu", "quota", K_INT, "cpu-quota" },
+  { O_PERIOD, "cpu", "period", K_UINT, "cpu-period" },
+  { O_BURST, "cpu", "burst", K_UINT, "cpu-burst" },
+  { O_RT_RUNTIME, "cpu", "realtimeRuntime", K_INT, "cpu-rt-runtime" },
+  { O_RT_PERIOD, "cpu", "realtimePeriod", K_UINT, "cpu-rt-period" },
+  { O_IDLE, "cpu", "idle", K_INT, "cpu-idle" },
+  { O_CPUS, "cpu", "cpus", K_STR, "cpuset-cpus" },
+  { O_MEMS, "cpu", "mems", K_STR, "cpuset-mems" },
+  { O_PIDS, "pids", "limit", K_INT, "pids-limit" },
+  { O_BLKIO, "blockIO", "weight", K_UINT, "blkio-weight" },
 };
 
 struct update
@@ -254,7 +255,7 @@ build (struct update *u, json_object **out, husk_error_t *err)
       if (flag_value (t, u->val[t->opt], &v) < 0)
         {
           json_object_put (res);
-          return husk_error (err, 0, "invalid value `%s` for the %s.%s flag", u->val[t->opt], t->obj, t->key);
+          return husk_error (err, 0, "invalid value `%s` for --%s", u->val[t->opt], t->flag);
         }
       json_object_object_add (section (res, t->obj), t->key, v);
     }

@@ -172,6 +172,11 @@ def test_update_flags_and_resources_file(runtime, cg_container, tmp_path):
     mem = read("memory", path, "memory.max" if PURE_V2 else "memory.limit_in_bytes")
     assert mem == str(128 << 20)
     assert read("pids", path, "pids.max") == "50"
+    # ... and from inside the container.
+    r = runtime.run("exec", cid, "sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || "
+                    "cat /sys/fs/cgroup/pids.max")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "50"
     if PURE_V2:
         assert read("cpu", path, "cpu.max") == "20000 100000"
     else:

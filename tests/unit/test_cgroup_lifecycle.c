@@ -162,6 +162,17 @@ test_paths_and_json (void **state)
       assert_non_null (strstr (cg->dirs[i].path, want));
       assert_int_equal (access (cg->dirs[i].path, F_OK), 0);
     }
+  struct husk_cgroup_mount m[16];
+  size_t nm = husk_cgroup_mounts (back, m, 16);
+  assert_int_equal (nm, cg->n);
+  for (size_t i = 0; i < nm; i++)
+    {
+      /* The prefix is the hierarchy's mount point: its root cgroup. */
+      char mnt[256];
+      snprintf (mnt, sizeof (mnt), "%.*s/cgroup.procs", (int)m[i].mount_len, m[i].dir);
+      assert_int_equal (access (mnt, F_OK), 0);
+      assert_string_equal (m[i].dir + m[i].mount_len, strstr (cg->dirs[i].path, parent));
+    }
   json_object_put (j);
   husk_cgroup_free (back);
   destroy (cg);
@@ -526,6 +537,38 @@ test_blkio_unified_missing (void **state)
     }
 }
 
+/* hugepageLimits where only the unified hierarchy has hugetlb (hybrid):
+ * this enables hugetlb in the v2 root's subtree_control, so it runs only
+ * when that is already on or HUSK_TEST_HOST_CGROUP=1 allows it (and then
+ * turns it off again). */
+static void
+test_hugetlb_v2 (void **state)
+{
+  husk_error_t err = NULL;
+  const char *root
+      = access ("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+  char *ctl = NULL, *on = NULL;
+  if (access ("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) < 0
+      || husk_cg_read (root, "cgroup.controllers", &ctl, &err) < 0)
+    skip ();
+  bool avail = strstr (ctl, "hugetlb") != NULL;
+  free (ctl);
+  if (!avail || husk_cg_read (root, "cgroup.subtree_control", &on, &err) < 0)
+    skip ();
+  bool was_on = strstr (on, "hugetlb") != NULL;
+  free (on);
+  if (!was_on && (getenv ("HUSK_TEST_HOST_CGROUP") == NULL || access ("/sys/fs/cgroup/hugetlb", F_OK) == 0))
+    skip ();
+  struct husk_cgroup *cg = make ("huge", "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}");
+  const char *d = husk_cg_dir_v2 (cg);
+  assert_file (d, "hugetlb.2MB.max", "4194304");
+  if (husk_cg_exists (d, "hugetlb.2MB.rsvd.max"))
+    assert_file (d, "hugetlb.2MB.rsvd.max", "4194304");
+  destroy (cg);
+  if (!was_on)
+    assert_int_equal (husk_cg_write (root, "cgroup.subtree_control", "-hugetlb", &err), 0);
+}
+
 static int
 child_rootless (void *arg)
 {
@@ -566,7 +609,12 @@ test_conversions (void **state)
 {
   husk_error_t err = NULL;
   int64_t s = 0;
-  assert_int_equal (husk_cg_shares_to_weight (1024), 39);
+  /* runc >= 1.3.2's quadratic map: the v1 default is the v2 default. */
+  assert_int_equal (husk_cg_shares_to_weight (1024), 100);
+  assert_int_equal (husk_cg_shares_to_weight (512), 59);
+  assert_int_equal (husk_cg_shares_to_weight (100), 17);
+  assert_int_equal (husk_cg_shares_to_weight (100000), 4340);
+  assert_int_equal (husk_cg_shares_to_weight (0), 0);
   assert_int_equal (husk_cg_shares_to_weight (2), 1);
   assert_int_equal (husk_cg_shares_to_weight (262144), 10000);
   assert_int_equal (husk_cg_blkio_to_io_weight (10), 1);
@@ -653,6 +701,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_stats, setup, teardown),
     cmocka_unit_test_setup_teardown (test_rootless_without_permission, setup, teardown),
     cmocka_unit_test_setup_teardown (test_blkio_unified_missing, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_hugetlb_v2, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

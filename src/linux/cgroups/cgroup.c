@@ -481,6 +481,7 @@ husk_cgroup_to_json (const struct husk_cgroup *cg)
       json_object_object_add (d, "controllers", json_object_new_string (cg->dirs[i].ctrls));
       json_object_object_add (d, "path", json_object_new_string (cg->dirs[i].path));
       json_object_object_add (d, "v2", json_object_new_boolean (cg->dirs[i].v2));
+      json_object_object_add (d, "mount", json_object_new_string_len (cg->dirs[i].path, (int) cg->dirs[i].base));
       json_object_array_add (dirs, d);
     }
   json_object_object_add (o, "dirs", dirs);
@@ -525,7 +526,9 @@ husk_cgroup_from_json (json_object *o, struct husk_cgroup **out, husk_error_t *e
           return husk_error (err, 0, "state: malformed `cgroup.dirs[%zu]`", i);
         }
       bool v2 = json_object_object_get_ex (d, "v2", &v) && json_object_get_boolean (v);
-      if (add_dir (cg, c, strdup (p), v2, 0) < 0)
+      const char *mnt = jstr (d, "mount");
+      size_t base = mnt && strncmp (p, mnt, strlen (mnt)) == 0 ? strlen (mnt) : 0;
+      if (add_dir (cg, c, strdup (p), v2, base) < 0)
         {
           husk_cgroup_free (cg);
           return husk_error (err, ENOMEM, "cgroup");
@@ -552,4 +555,21 @@ husk_cgroup_update (struct husk_cgroup *cg, json_object *resources, husk_error_t
     r = husk_cg_apply_v2 (cg, &res, err);
   husk_cg_res_free (&res);
   return r;
+}
+
+size_t
+husk_cgroup_mounts (const struct husk_cgroup *cg, struct husk_cgroup_mount *out, size_t max)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < cg->n && n < max; i++)
+    {
+      if (cg->dirs[i].base == 0)
+        continue;
+      out[n].dir = cg->dirs[i].path;
+      out[n].mount_len = cg->dirs[i].base;
+      out[n].controllers = cg->dirs[i].ctrls;
+      out[n].v2 = cg->dirs[i].v2;
+      n++;
+    }
+  return n;
 }

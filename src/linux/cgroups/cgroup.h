@@ -50,6 +50,19 @@ uint64_t husk_cgroup_oom_ack (int fd); /* v1: notifications; v2: 0 */
 /* Fail with a clear message when --systemd-cgroup is asked for: the
  * systemd driver needs a running systemd (room for one later). */
 int husk_cgroup_check_driver (bool systemd, husk_error_t *err);
+/* For mounting /sys/fs/cgroup inside the container without a cgroup
+ * namespace (as runc: each hierarchy's container directory bound at
+ * /sys/fs/cgroup/<name>): the directory, the length of its host mount
+ * point prefix (dir[0..mount_len), e.g. "/sys/fs/cgroup/memory" or
+ * "/sys/fs/cgroup" on pure v2), the controllers ("cpu", "name=systemd",
+ * "" for v2). Returns how many entries were filled. */
+struct husk_cgroup_mount {
+  const char *dir;
+  size_t mount_len;
+  const char *controllers;
+  bool v2;
+};
+size_t husk_cgroup_mounts (const struct husk_cgroup *cg, struct husk_cgroup_mount *out, size_t max);
 /* "v1", "v2" or "hybrid" for the host (features, debugging). */
 const char *husk_cgroup_host_layout (void);
 

@@ -214,7 +214,7 @@ husk_cg_write (const char *dir, const char *file, const char *value, husk_error_
     return husk_error (err, ENOMEM, "write `%s`", file);
   cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return husk_error (err, errno, "open `%s`", path);
+    return husk_error (err, errno, "write `%s` = `%s` (in `%s`)", file, value, dir);
   /* cgroupfs takes one value per write(2); a short write is an error. */
   ssize_t w = write (fd, value, strlen (value));
   if (w < 0)

@@ -419,17 +419,63 @@ husk_cg_res_v2_needs (const struct husk_cg_res *res, bool hybrid, const char **o
   return n;
 }
 
+/* ln(x) for x in [1, 2): 2 atanh((x-1)/(x+1)), a fast series there. */
+static long double
+ln_1_2 (long double x)
+{
+  long double z = (x - 1) / (x + 1), z2 = z * z, term = z, sum = 0;
+  for (int k = 0; k < 40; k++, term *= z2)
+    sum += term / (2 * k + 1);
+  return 2 * sum;
+}
+
+static const long double LN2 = 0.693147180559945309417232121458176568L;
+static const long double LN10 = 2.302585092994045684017991454684364208L;
+
+static double
+log2_u64 (uint64_t v)
+{
+  int n = 63 - __builtin_clzll (v);
+  long double m = (long double) v / (long double) (1ULL << n);
+  return (double) (n + ln_1_2 (m) / LN2);
+}
+
+/* 10^e for 0 <= e <= 4, in long double: e^(e ln 10) with the argument
+ * reduced by ln 2 so the Taylor series is short. */
+static double
+pow10_small (double e)
+{
+  long double x = e * LN10, r, term = 1, sum = 1;
+  int k = (int) (x / LN2 + 0.5L);
+  r = x - k * LN2;
+  for (int i = 1; i < 30; i++)
+    {
+      term *= r / i;
+      sum += term;
+    }
+  for (; k > 0; k--)
+    sum *= 2;
+  return (double) sum;
+}
+
 uint64_t
 husk_cg_shares_to_weight (uint64_t shares)
 {
-  /* [2, 262144] -> [1, 10000], linear, as runc's ConvertCPUSharesToCgroupV2Value. */
+  /* Current runc and crun (>= 1.3.2 / 1.23): a quadratic in log2(shares)
+   * through (2, 1), (1024, 100) and (262144, 10000), so the v1 default
+   * maps to the v2 default (the old linear map gave 1024 -> 39). Done in
+   * double like theirs so the ceil lands on the same integer. */
   if (shares == 0)
     return 0;
-  if (shares < 2)
-    shares = 2;
-  if (shares > 262144)
-    shares = 262144;
-  return 1 + ((shares - 2) * 9999) / 262142;
+  if (shares <= 2)
+    return 1;
+  if (shares >= 262144)
+    return 10000;
+  double l = log2_u64 (shares);
+  double e = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
+  double p = pow10_small (e);
+  uint64_t w = (uint64_t) p;
+  return (double) w < p ? w + 1 : w;
 }
 
 uint64_t

@@ -28,8 +28,15 @@ static int
 apply_memory (const char *d, const struct husk_cg_res *res, husk_error_t *err)
 {
   int64_t mem = res->mem.limit.set ? res->mem.limit.v : 0;
-  int64_t swap = 0;
-  TRY (husk_cg_swap_to_v2 (res->mem.swap.set ? res->mem.swap.v : 0, mem, &swap, err));
+  int64_t swap = 0, cur = mem;
+  /* swap alone (an update): memory+swap is relative to the current limit. */
+  if (res->mem.swap.set && res->mem.swap.v > 0 && mem == 0)
+    {
+      uint64_t m = 0;
+      TRY (husk_cg_read_u64 (d, "memory.max", &m, err));
+      cur = m == UINT64_MAX ? -1 : (int64_t)m;
+    }
+  TRY (husk_cg_swap_to_v2 (res->mem.swap.set ? res->mem.swap.v : 0, cur, &swap, err));
   if (res->mem.check_before_update && mem > 0)
     {
       uint64_t usage = 0;
@@ -108,7 +115,7 @@ apply_io (const char *d, const struct husk_cg_res *res, husk_error_t *err)
       if (bfq)
         TRY (husk_cg_writef (d, "io.bfq.weight", err, "%lld", (long long)res->blkio.weight.v));
       else
-        TRY (husk_cg_writef (d, "io.weight", err, "default %llu",
+        TRY (husk_cg_writef (d, "io.weight", err, "%llu",
                              (unsigned long long)husk_cg_blkio_to_io_weight ((uint64_t)res->blkio.weight.v)));
     }
   for (size_t i = 0; i < res->blkio.n_wdev; i++)
