@@ -96,8 +96,8 @@ def container_cgroup(ctr_id):
 
 @pytest.fixture(scope="module")
 def podman(husk_bin, rootfs_tar, tmp_path_factory):
-    require("podman")
-    require("nsenter")
+    for b in ("podman", "conmon", "nsenter", "unshare", "ip"):
+        require(b)
     base = str(tmp_path_factory.mktemp("podman"))
     p = Podman(base, husk_bin)
     for name, text in (("containers.conf", CONTAINERS_CONF), ("storage.conf", STORAGE_CONF)):
