@@ -153,7 +153,10 @@ def _teardown(p, had_libpod_cg, made_varlib):
         rmdir_cgroup("libpod_parent/conmon")
         rmdir_cgroup("libpod_parent")
     if made_varlib:
-        os.rmdir("/var/lib/containers")
+        try:
+            os.rmdir("/var/lib/containers")  # our empty mount point, unless someone now uses it
+        except OSError:
+            pass
     assert not left, f"container cgroups left after podman rm: {left}"
 
 
