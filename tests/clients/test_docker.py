@@ -87,7 +87,10 @@ def docker(husk_bin, docker_archive):
             stop_pid(pid, timeout=5)
         shutil.rmtree(base, ignore_errors=True)
         if made_etc:
-            os.rmdir("/etc/docker")
+            try:
+                os.rmdir("/etc/docker")  # our empty mount point, unless someone now uses it
+            except OSError:
+                pass
         # Only our containers' cgroups; /docker may be shared with another dockerd.
         left = []
         for cid in ids:
