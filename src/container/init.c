@@ -36,6 +36,7 @@
 #include "container/internal.h"
 #include "container/sync.h"
 #include "linux/caps.h"
+#include "linux/cwd.h"
 #include "linux/hooks.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
@@ -169,8 +170,14 @@ prepare_process (struct husk_init_ctx *ctx, char **exe, husk_error_t *err)
     return -1;
   /* runc creates a missing cwd; we are past pivot_root, so the path
    * (symlinks included) resolves inside the container. */
-  if (chdir (p->cwd) < 0 && (errno != ENOENT || husk_mkdir_p (p->cwd, 0755, err) < 0 || chdir (p->cwd) < 0))
-    return husk_error (err, errno, "process.cwd: chdir to `%s`", p->cwd);
+  if (husk_chdir_in_container (p->cwd, err) < 0)
+    {
+      if ((*err)->errno_ != ENOENT)
+        return -1;
+      husk_error_free (err);
+      if (husk_mkdir_p (p->cwd, 0755, err) < 0 || husk_chdir_in_container (p->cwd, err) < 0)
+        return -1;
+    }
   if (husk_find_executable (p, exe, err) < 0)
     return -1;
   if (join_session_keyring (ctx, err) < 0 || add_listen_fds_env (ctx, err) < 0)
