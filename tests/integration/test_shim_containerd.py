@@ -24,7 +24,8 @@ pytestmark = pytest.mark.skipif(subprocess.run(["which", "containerd"], capture_
 
 @pytest.fixture(scope="module")
 def ctd():
-    c = Containerd()
+    # containerd finds io.containerd.husk.v2 as containerd-shim-husk-v2 on its PATH
+    c = Containerd(env={"PATH": os.path.dirname(SHIM) + ":" + os.environ.get("PATH", "/usr/bin:/bin")})
     try:
         c.start()
         c.image = c.import_image()
@@ -103,6 +104,14 @@ def test_run_rm_output_and_exit_code(ctd):
     assert shim_of(ctd, cid) is None
     assert cid not in ctd.ctr("container", "ls", "-q").stdout
     assert not mounted(cid)
+
+
+def test_runtime_by_name(ctd):
+    cid = new_id()
+    r = ctd.ctr("run", "--runtime", "io.containerd.husk.v2", "--rm", ctd.image, cid, "echo", "by-name",
+                check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "by-name\n"
 
 
 def test_stdin(ctd):
