@@ -361,3 +361,27 @@ def test_log_uris(ctd, tmp_path):
     assert (tmp_path / "bin.out").read_text() == "to-out\n"
     assert (tmp_path / "bin.err").read_text() == "to-err\n"
     assert (tmp_path / "bin.env").read_text() == f"{cid} {ctd.ns}\n"
+
+
+def test_containerd_restarted_under_running_container(ctd):
+    cid = new_id()
+    try:
+        ctd.ctr(*run_args(ctd, "-d"), ctd.image, cid, "sleep", "1000")
+        wait_status(ctd, cid, "RUNNING")
+        shim = shim_of(ctd, cid)
+        init_pid = int(ctd.ctr("task", "ls").stdout.split(cid)[1].split()[0])
+        ctd.kill9()
+        ctd.start()
+        wait_status(ctd, cid, "RUNNING")
+        assert shim_of(ctd, cid) == shim  # the same shim, found through the address file
+        r = ctd.ctr("task", "exec", "--exec-id", "after", cid, "sh", "-c", "echo still-here", check=False)
+        assert r.stdout == "still-here\n", r.stderr
+        ctd.ctr("task", "kill", "-s", "KILL", cid)
+        wait_status(ctd, cid, "STOPPED")
+        r = ctd.ctr("task", "delete", cid)
+        assert "exit code 137" in r.stderr
+        assert proc_gone(init_pid)
+    finally:
+        if ctd.proc.poll() is not None:
+            ctd.start()
+        cleanup_task(ctd, cid)
