@@ -35,7 +35,6 @@
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
-#include "linux/cwd.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "util/fs.h"

@@ -245,6 +245,7 @@ husk_init_main (struct husk_init_ctx *ctx)
   husk_error_t err = NULL;
   cleanup_free char *exe = NULL;
   struct husk_rootfs_opts ro = { .rootfs = ctx->rootfs, .no_pivot = ctx->opts->no_pivot,
+                                 .bundle = ctx->bundle,
                                  .in_userns = ctx->new_userns };
   sigset_t none;
   /* `run` blocks every signal to forward them; the container must start
