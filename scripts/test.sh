@@ -21,7 +21,7 @@ failed=()
 [ "$(id -u)" = 0 ] || { echo "test.sh: run as root (sudo ./scripts/test.sh)" >&2; exit 1; }
 
 note() { summary+=("$1: $2"); }
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s  (%ds elapsed)\n' "$*" "$SECONDS"; }
 
 # pytest: exit 5 (no tests collected) is not a failure.
 run_pytest() {
@@ -96,6 +96,7 @@ if compgen -G "tests/clients/test_*.py" >/dev/null; then
 fi
 
 step "summary"
+echo "total time: ${SECONDS}s"
 for s in "${summary[@]}"; do echo "$s"; done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"

@@ -11,7 +11,6 @@
 
 #include "container/container.h"
 
-#define REQUIRE_IMPL() do { } while (0)
 
 static void
 assert_valid (const char *id)
@@ -45,7 +44,6 @@ static void
 test_plain_ids (void **state)
 {
   (void) state;
-  REQUIRE_IMPL ();
   assert_valid ("a");
   assert_valid ("abc");
   assert_valid ("ABC123");
@@ -57,7 +55,6 @@ static void
 test_punctuation_allowed (void **state)
 {
   (void) state;
-  REQUIRE_IMPL ();
   assert_valid ("a.b");
   assert_valid ("a_b");
   assert_valid ("a+b");
@@ -72,7 +69,6 @@ static void
 test_long_id (void **state)
 {
   (void) state;
-  REQUIRE_IMPL ();
   char id[201];
   memset (id, 'x', sizeof id - 1);
   id[sizeof id - 1] = '\0';
@@ -85,7 +81,6 @@ static void
 test_empty_and_dots (void **state)
 {
   (void) state;
-  REQUIRE_IMPL ();
   assert_invalid ("");
   assert_invalid (".");
   assert_invalid ("..");
@@ -95,7 +90,6 @@ static void
 test_slashes (void **state)
 {
   (void) state;
-  REQUIRE_IMPL ();
   assert_invalid ("/");
   assert_invalid ("a/b");
   assert_invalid ("../a");
@@ -108,7 +102,6 @@ static void
 test_other_characters (void **state)
 {
   (void) state;
-  REQUIRE_IMPL ();
   assert_invalid ("a b");
   assert_invalid (" a");
   assert_invalid ("a\tb");
