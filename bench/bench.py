@@ -225,9 +225,46 @@ class Bench:
             return self.measure(rt, ["run", "--bundle", self.bundle("default"), c], count=count, par=par)
         return step
 
+    def start_floor_container(self):
+        """A long-running floor container for the exec row; returns its init pid."""
+        self.floor_proc = subprocess.Popen([self.floor, self.rootfs] + SLEEP_ARGS, stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fp = self.floor_proc.pid
+        for _ in range(200):
+            try:
+                kids = open("/proc/%d/task/%d/children" % (fp, fp)).read().split()
+            except OSError:
+                kids = []
+            if kids:
+                time.sleep(0.2)  # let it finish its setup and exec sleep
+                return kids[0]
+            time.sleep(0.05)
+        return None
+
+    def stop_floor_container(self):
+        p = getattr(self, "floor_proc", None)
+        if not p:
+            return
+        try:
+            for k in open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split():
+                os.kill(int(k), signal.SIGKILL)  # pid 1 of its namespace ignores SIGTERM
+        except (OSError, ValueError):
+            pass
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        self.floor_proc = None
+
     def sc_exec(self):
         running = {}
         for rt in self.active:
+            if rt == "floor":
+                pid = self.start_floor_container()
+                if pid:
+                    running[rt] = pid
+                continue
             if rt.startswith("floor"):
                 continue
             c = self.cid(rt, "exec", 0)
@@ -249,6 +286,8 @@ class Bench:
         def step(rt, rnd):
             if rt not in running:
                 return False
+            if rt == "floor":
+                return self.measure(rt, None, raw=[self.floor, "-e", running[rt]])
             return self.measure(rt, ["exec", running[rt], "/bin/true"])
         return step
 
@@ -336,7 +375,10 @@ class Bench:
         if "par" in sc:
             self.scenario("par", o.par_rounds, self.sc_many(1, o.par_count))
         if "exec" in sc:
-            self.scenario("exec", o.n, self.sc_exec())
+            try:
+                self.scenario("exec", o.n, self.sc_exec())
+            finally:
+                self.stop_floor_container()
         self.memlimits = {}
         if "mem" in sc:
             for rt in self.active:
@@ -422,8 +464,9 @@ def report(b, o):
              "devpts, shm, mqueue, sysfs, /sys/fs/cgroup as tmpfs + a read-only bind per v1 hierarchy), the "
              "default device nodes and /dev symlinks, pivot_root, masked and read-only paths, read-only root, "
              "hostname, RLIMIT_NOFILE, capability drop to the spec's set, no_new_privs, exec /bin/true, wait. It "
-             "creates no cgroup and keeps no state. For create/start/delete its column is one floor run; it has "
-             "no exec or memory-limit column.")
+             "creates no cgroup and keeps no state. For create/start/delete its column is one floor run; for "
+             "exec, `floor -e PID` joins a running floor container's namespaces, forks, drops capabilities, "
+             "sets no_new_privs and execs /bin/true. It has no memory-limit column.")
     L.append("- **floor-cg** (`floor -c NAME`, `run` rows only) adds the cgroup work a v1 runtime does: a group "
              "in every v1 hierarchy (cpuset initialised), the default device rules, the child moved in before it "
              "runs, the groups removed after; /sys/fs/cgroup in the container binds the container's groups.")

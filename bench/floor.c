@@ -9,6 +9,9 @@
  *     -c NAME  also do the cgroup work: create NAME in every v1 hierarchy (cpuset
  *              initialised), the spec's device rules (deny all, allow the
  *              defaults), move the child in before it starts, remove after
+ *   floor -e PID [CMD ARGS...]
+ *     the kernel work of `exec`: join PID's namespaces, fork, drop
+ *     capabilities, no_new_privs, exec CMD, wait
  *   CMD defaults to /bin/true; another one is for checking what the floor set up.
  *
  * Exits with the container's exit status (or 128+signal), 1 if a step fails. */
@@ -308,6 +311,43 @@ child (int cgroup_tree, int gate)
   die ("execve", cmd[0]);
 }
 
+static int
+exec_in (const char *pid)
+{
+  static const char *ns[] = { "ipc", "uts", "net", "pid", "mnt" };
+  static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
+                                "HOME=/root", NULL };
+  char path[64];
+  int status;
+  pid_t child;
+
+  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+    {
+      snprintf (path, sizeof path, "/proc/%s/ns/%s", pid, ns[i]);
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || setns (fd, 0) < 0)
+        die ("setns", path);
+      close (fd);
+    }
+  if (chdir ("/") < 0)
+    die ("chdir", "/");
+  child = fork ();
+  if (child < 0)
+    die ("fork", NULL);
+  if (child == 0)
+    {
+      if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        die ("no_new_privs", NULL);
+      drop_caps ();
+      execve (cmd[0], cmd, envp);
+      die ("execve", cmd[0]);
+    }
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      die ("waitpid", NULL);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
 static void
 list_hierarchies (void)
 {
@@ -329,19 +369,26 @@ main (int argc, char **argv)
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
   static char *default_cmd[] = { "/bin/true", NULL };
   int cgroup_tree = 1, opt, status, gate[2] = { -1, -1 };
+  const char *exec_pid = NULL;
   pid_t pid;
 
-  while ((opt = getopt (argc, argv, "+NGc:")) != -1)
+  while ((opt = getopt (argc, argv, "+NGc:e:")) != -1)
     switch (opt)
       {
       case 'N': flags &= ~CLONE_NEWNET; break;
       case 'G': cgroup_tree = 0; break;
       case 'c': cgroup = optarg; break;
-      default: fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...]\n"); return 2;
+      case 'e': exec_pid = optarg; break;
+      default: fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n"); return 2;
       }
+  if (exec_pid)
+    {
+      cmd = optind < argc ? argv + optind : default_cmd;
+      return exec_in (exec_pid);
+    }
   if (optind >= argc)
     {
-      fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...]\n");
+      fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n");
       return 2;
     }
   rootfs = argv[optind];
