@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli/create_opts.h"
+#include "linux/tty_relay.h"
+#include "oci/config.h"
 #include "util/log.h"
 
 static const char usage[]
@@ -47,16 +49,54 @@ wait_forwarding (pid_t pid, const sigset_t *set)
 }
 
 static int
-finish (struct husk_global *g, struct create_flags *f, pid_t pid, const sigset_t *set)
+finish (struct husk_global *g, struct create_flags *f, pid_t pid, const sigset_t *set, int master)
 {
   husk_error_t err = NULL;
-  int status = wait_forwarding (pid, set);
+  int status = master >= 0 ? husk_foreground_wait (master, pid, &err) : wait_forwarding (pid, set);
+  if (status < 0)
+    {
+      husk_warn ("%s", err->msg);
+      husk_error_free (&err);
+      status = 1;
+    }
   if (!f->keep && husk_container_delete (g->root, f->o.id, true, &err) < 0)
     {
       husk_warn ("delete after run: %s", err->msg);
       husk_error_free (&err);
     }
   return status;
+}
+
+/* Foreground with process.terminal and no --console-socket: husk relays
+ * the terminal itself, receiving the pty master on a private socket. */
+static int
+want_relay (struct create_flags *f)
+{
+  cleanup_free char *path = NULL;
+  struct husk_config *cfg = NULL;
+  husk_error_t err = NULL;
+  bool terminal;
+  if (f->detach || f->o.console_socket)
+    return 0;
+  if (asprintf (&path, "%s/config.json", f->o.bundle ? f->o.bundle : ".") < 0
+      || husk_config_load (path, true, &cfg, &err) < 0)
+    {
+      husk_error_free (&err);
+      return 0; /* create reports it */
+    }
+  terminal = cfg->process->terminal;
+  husk_config_free (cfg);
+  return terminal;
+}
+
+static int
+relay_master (int listen_fd, int *master, husk_error_t *err)
+{
+  if (husk_console_accept_master (listen_fd, master, err) < 0)
+    return -1;
+  /* Before the start, so the process never sees another size. */
+  husk_tty_copy_size (*master);
+  return 0;
 }
 
 int
@@ -67,7 +107,8 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
   husk_error_t err = NULL;
   sigset_t all, old;
   pid_t pid;
-  int fifo = -1, r;
+  int fifo = -1, r, listen_fd = -1, master = -1;
+  cleanup_free char *console = NULL;
   bool done;
   int first = husk_cli_parse (argc, argv, usage, husk_create_options, husk_create_opt, &f, &done);
   if (first < 0 || done)
@@ -80,7 +121,26 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
    * its start and our wait; the init unblocks them for itself. */
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, &old);
-  if (husk_container_create (&f.o, &pid, &fifo, &err) < 0)
+  if (want_relay (&f))
+    {
+      if (husk_console_listen (&console, &listen_fd, &err) < 0)
+        return husk_cli_fail (&err);
+      f.o.console_socket = console;
+    }
+  r = husk_container_create (&f.o, &pid, &fifo, &err);
+  if (r == 0 && listen_fd >= 0 && relay_master (listen_fd, &master, &err) < 0)
+    {
+      husk_error_t e2 = NULL;
+      husk_container_delete (g->root, f.o.id, true, &e2);
+      husk_error_free (&e2);
+      r = -1;
+    }
+  if (listen_fd >= 0)
+    {
+      close (listen_fd);
+      husk_console_unlink (console);
+    }
+  if (r < 0)
     return husk_cli_fail (&err);
   r = husk_container_load (g->root, f.o.id, &c, &err);
   if (r == 0)
@@ -96,5 +156,5 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
     }
   if (f.detach)
     return 0;
-  return finish (g, &f, pid, &all);
+  return finish (g, &f, pid, &all, master);
 }

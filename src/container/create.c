@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -198,6 +199,16 @@ make_state_dir (struct creation *cr, husk_error_t *err)
   cr->ctx.fifo_fd = open (fifo, O_RDWR | O_CLOEXEC);
   if (cr->ctx.fifo_fd < 0)
     return husk_error (err, errno, "open exec fifo `%s`", fifo);
+  /* start.fifo carries the outcome of the steps after `start` back to it:
+   * an error text, or EOF when the init's exec closes its CLOEXEC end. */
+  free (fifo);
+  if (asprintf (&fifo, "%s/start.fifo", cr->dir) < 0)
+    return husk_error (err, ENOMEM, "state");
+  if (mkfifo (fifo, 0600) < 0)
+    return husk_error (err, errno, "create start fifo `%s`", fifo);
+  cr->ctx.start_fd = open (fifo, O_RDWR | O_CLOEXEC);
+  if (cr->ctx.start_fd < 0)
+    return husk_error (err, errno, "open start fifo `%s`", fifo);
   return 0;
 }
 
@@ -300,6 +311,8 @@ prepare (struct creation *cr, const char *text, size_t len, husk_error_t *err)
   if (husk_config_parse (text, len, "config.json", true, &ctx->cfg, err) < 0)
     return -1;
   ctx->new_userns = husk_ns_is_new (ctx->cfg, HUSK_NS_USER);
+  if (getenv ("LISTEN_FDS"))
+    ctx->listen_fds = atoi (getenv ("LISTEN_FDS"));
   if (ctx->cfg->process->terminal && o->console_socket == NULL)
     return husk_error (err, 0, "process.terminal is true but no --console-socket was given");
   if (resolve_paths (cr, err) < 0 || husk_ns_open_paths (ctx->cfg, ctx->ns_fds, err) < 0)
@@ -321,7 +334,8 @@ static void
 release_ctx (struct creation *cr)
 {
   struct husk_init_ctx *ctx = &cr->ctx;
-  int *fds[] = { &ctx->sync_fd, &ctx->parent_sync_fd, &ctx->console_fd, &ctx->lock_fd, &ctx->fifo_fd };
+  int *fds[] = { &ctx->sync_fd, &ctx->parent_sync_fd, &ctx->console_fd, &ctx->lock_fd, &ctx->fifo_fd,
+                 &ctx->start_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     if (*fds[i] >= 0)
       close (*fds[i]);
@@ -337,7 +351,7 @@ int
 husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *exec_fifo_fd, husk_error_t *err)
 {
   struct creation cr = { .ctx = { .opts = o, .sync_fd = -1, .parent_sync_fd = -1, .fifo_fd = -1,
-                                  .console_fd = -1, .lock_fd = -1 } };
+                                  .console_fd = -1, .lock_fd = -1, .start_fd = -1 } };
   cleanup_free char *cfgpath = NULL, *text = NULL;
   size_t len;
   int r = -1;

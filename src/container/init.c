@@ -26,7 +26,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/keyctl.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +57,9 @@ fail (struct husk_init_ctx *ctx, husk_error_t *err)
         dprintf (2, "husk: %s\n", msg);
       husk_error_free (&e2);
     }
+  else if (ctx->start_fd >= 0)
+    /* After the release: `start` (or `run`) reads this and reports it. */
+    husk_write_all (ctx->start_fd, msg, strlen (msg));
   else
     dprintf (2, "husk: %s\n", msg);
   _exit (1);
@@ -112,6 +118,44 @@ setup_rootfs (struct husk_init_ctx *ctx, const struct husk_rootfs_opts *ro, husk
   return 0;
 }
 
+/* runc gives every container its own session keyring so containers do
+ * not share keys; EPERM/ENOSYS (user namespaces, keyrings off) are fine. */
+static int
+join_session_keyring (struct husk_init_ctx *ctx, husk_error_t *err)
+{
+  char name[300];
+  if (ctx->opts->no_new_keyring)
+    return 0;
+  snprintf (name, sizeof name, "_ses.%s", ctx->opts->id);
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0 && errno != EPERM
+      && errno != ENOSYS && errno != EACCES && errno != EDQUOT)
+    return husk_error (err, errno, "join a new session keyring");
+  return 0;
+}
+
+/* socket activation: fds 3..3+LISTEN_FDS-1 pass through like
+ * --preserve-fds, and the program learns of them through the env. */
+static int
+add_listen_fds_env (struct husk_init_ctx *ctx, husk_error_t *err)
+{
+  struct husk_process *p = ctx->cfg->process;
+  size_t n = 0;
+  char **env;
+  if (ctx->listen_fds <= 0)
+    return 0;
+  while (p->env[n])
+    n++;
+  env = calloc (n + 3, sizeof *env);
+  if (env == NULL)
+    return husk_error (err, ENOMEM, "LISTEN_FDS");
+  memcpy (env, p->env, n * sizeof *env);
+  if (asprintf (&env[n], "LISTEN_FDS=%d", ctx->listen_fds) < 0 || asprintf (&env[n + 1], "LISTEN_PID=%d", getpid ()) < 0)
+    return husk_error (err, ENOMEM, "LISTEN_FDS");
+  free (p->env);
+  p->env = env;
+  return 0;
+}
+
 /* Everything that could fail because of the user's spec, checked while
  * the parent can still report it. */
 static int
@@ -123,9 +167,13 @@ prepare_process (struct husk_init_ctx *ctx, char **exe, husk_error_t *err)
     return -1;
   if (p->terminal && husk_terminal_setup (p, ctx->console_fd, err) < 0)
     return -1;
-  if (chdir (p->cwd) < 0)
+  /* runc creates a missing cwd; we are past pivot_root, so the path
+   * (symlinks included) resolves inside the container. */
+  if (chdir (p->cwd) < 0 && (errno != ENOENT || husk_mkdir_p (p->cwd, 0755, err) < 0 || chdir (p->cwd) < 0))
     return husk_error (err, errno, "process.cwd: chdir to `%s`", p->cwd);
   if (husk_find_executable (p, exe, err) < 0)
+    return -1;
+  if (join_session_keyring (ctx, err) < 0 || add_listen_fds_env (ctx, err) < 0)
     return -1;
   if (p->caps.present && husk_caps_check (&p->caps, err) < 0)
     return -1;
@@ -159,7 +207,7 @@ static int
 finish_and_exec (struct husk_init_ctx *ctx, const char *exe, husk_error_t *err)
 {
   const struct husk_process *p = ctx->cfg->process;
-  int keep = 3 + ctx->opts->preserve_fds;
+  int keep = 3 + ctx->opts->preserve_fds + ctx->listen_fds;
   if (ctx->cfg->hooks[HUSK_HOOK_START_CONTAINER].n)
     {
       cleanup_free char *state = husk_init_state_json (ctx, "running");
@@ -190,6 +238,11 @@ husk_init_main (struct husk_init_ctx *ctx)
   cleanup_free char *exe = NULL;
   struct husk_rootfs_opts ro = { .rootfs = ctx->rootfs, .no_pivot = ctx->opts->no_pivot,
                                  .in_userns = ctx->new_userns };
+  sigset_t none;
+  /* `run` blocks every signal to forward them; the container must start
+   * with none blocked, as exec keeps the mask. */
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
   /* The parent's lock and its end of the socket must not live on here:
    * the lock would block every later command on this id. */
   close (ctx->lock_fd);

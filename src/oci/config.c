@@ -340,8 +340,8 @@ husk_config_parse (const char *text, size_t len, const char *what, bool need_pro
       const char *why = jerr == json_tokener_continue ? "unexpected end of input"
                         : jerr == json_tokener_success ? "trailing data after the JSON value"
                                                        : json_tokener_error_desc (jerr);
-      /* json-c reports the offset after the bad character. */
-      husk_json_line_col (text, off > 0 && jerr != json_tokener_continue ? off - 1 : off, &line, &col);
+      /* json-c stops at the offending character. */
+      husk_json_line_col (text, off, &line, &col);
       json_object_put (root);
       json_tokener_free (tok);
       return husk_error (err, 0, "%s: invalid JSON at line %d, column %d: %s", what, line, col, why);

@@ -83,6 +83,20 @@ class Bundle:
         return self
 
 
+_GLOBAL_WITH_VALUE = {"--root", "--log", "--log-format", "--criu", "--rootless"}
+
+
+def _detaches(args):
+    """Whether args (after the global flags) are create or run -d."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 1 if "=" in args[i] or args[i] not in _GLOBAL_WITH_VALUE else 2
+    if i >= len(args):
+        return False
+    cmd, rest = args[i], args[i + 1:]
+    return cmd == "create" or (cmd == "run" and any(a in ("-d", "--detach") for a in rest))
+
+
 class Runtime:
     """Runs the runtime binary with a private --root; deletes what is left."""
 
@@ -100,6 +114,27 @@ class Runtime:
         return [self.binary, "--root", self.root, *args]
 
     def run(self, *args, input=None, timeout=60, check=False, **kw):
+        """Run a command; stdout/stderr captured as text by default.
+
+        create and run -d leave a container holding the stdio they were
+        given, so their output goes through files rather than pipes (a pipe
+        would never reach EOF while the container lives)."""
+        if input is None and "stdin" not in kw:
+            kw["stdin"] = subprocess.DEVNULL
+        if _detaches(args) and "stdout" not in kw and kw.get("capture_output", True):
+            kw.pop("capture_output", None)
+            text = kw.pop("text", True)
+            with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+                r = subprocess.run(self.cmd(*args), input=input, timeout=timeout, check=False,
+                                   stdout=out, stderr=err, **kw)
+                out.seek(0)
+                err.seek(0)
+                r.stdout, r.stderr = out.read(), err.read()
+                if text:
+                    r.stdout, r.stderr = r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+            if check:
+                r.check_returncode()
+            return r
         kw.setdefault("capture_output", True)
         kw.setdefault("text", True)
         return subprocess.run(self.cmd(*args), input=input, timeout=timeout, check=check, **kw)
@@ -125,10 +160,32 @@ def make_bundle(tmp_path):
     made = []
 
     def factory(args=None, config=None):
-        path = tempfile.mkdtemp(prefix="bundle-", dir=str(tmp_path))
+        # Not under tmp_path: pytest makes that 0700, and a container whose
+        # root is a mapped uid (user namespace) must be able to reach its rootfs.
+        path = tempfile.mkdtemp(prefix="husk-test-bundle-")
+        os.chmod(path, 0o711)
         shutil.copytree(src, os.path.join(path, "rootfs"), symlinks=True)
         b = Bundle(path, copy.deepcopy(config) if config else default_config(args))
         made.append(b)
         return b.save()
 
     yield factory
+    # Also on failure: no container process may outlive its test.
+    import helpers
+    for b in made:
+        helpers.kill_procs(helpers.procs_in_bundle(b.path))
+        shutil.rmtree(b.path, ignore_errors=True)
+
+
+@pytest.fixture
+def outdir():
+    """A host directory, writable by any uid, for marker files."""
+    d = tempfile.mkdtemp(prefix="husk-test-out-")
+    os.chmod(d, 0o777)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def pytest_report_header(config):
+    import helpers
+    return f"runtime under test: {HUSK} ({helpers.runtime_name()})"
