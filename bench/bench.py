@@ -170,7 +170,7 @@ class Bench:
             err = [l for l in r.stderr.splitlines() + out if l.strip() and not l.startswith("wall_us=")]
             self.last_err = err[-1].strip() if err else "exit status %d" % r.returncode
             return None
-        return int(vals["wall_us"]), int(vals["maxrss_kb"])
+        return int(vals["wall_us"]), int(vals["maxrss_kb"]), int(vals.get("cpu_us", 0))
 
     def cid(self, rt, scen, rnd, suffix=""):
         c = "%s-%s-%s-%d%s" % (self.tag, rt, scen, rnd, suffix)
@@ -476,43 +476,15 @@ def report(b, o):
         L.append("- **%s skipped**: %s" % (rt, why))
     L.append("")
 
-    L.append("## Time\n")
-    head = "| scenario | rounds | " + " | ".join(active)
     pairs = [("husk", x) for x in ("crun", "runc", "floor", "floor-cg") if "husk" in active and x in active]
-    head += "".join(" | %s/%s" % p for p in pairs) + " |"
-    L.append(head)
-    L.append("|" + "---|" * (2 + len(active) + len(pairs)))
     summ = {}
-    for name, res in b.results.items():
-        label = SCEN_LABEL[name]
-        if name == "seq":
-            label = label % o.seq_count
-        elif name == "par":
-            label = label % o.par_count
-        rounds = max((len(v) for v in res.values()), default=0)
-        row = "| %s | %d |" % (label, rounds)
-        for rt in active:
-            vals = [r[0] for r in res.get(rt, []) if r]
-            fails = sum(1 for r in res.get(rt, []) if r is None)
-            if rt not in res:
-                row += " n/a |"
-            elif not vals:
-                row += " failed |"
-            else:
-                m, lo, hi = summary(vals)
-                row += " %s (%s–%s)%s |" % (fmt_ms(m), fmt_ms(lo), fmt_ms(hi), " [%d failed]" % fails if fails else "")
-                summ.setdefault(name, {})[rt] = m
-        for a, x in pairs:
-            ra = res.get(a, [])
-            rx = res.get(x, [])
-            ratios = [p[0] / q[0] for p, q in zip(ra, rx) if p and q]
-            if ratios:
-                m, lo, hi = summary(ratios)
-                row += " %.2f (%.2f–%.2f) |" % (m, lo, hi)
-                summ.setdefault(name, {})["%s/%s" % (a, x)] = m
-            else:
-                row += " – |"
-        L.append(row)
+    L.append("## Time (wall clock, ms)\n")
+    L.extend(time_table(b, o, active, pairs, 0, summ, ""))
+    L.append("")
+    L.append("## CPU time (user + system of the whole process tree, ms)\n")
+    L.append("Less disturbed by other load than wall time; kernel work done outside the tree (workqueues, RCU "
+             "callbacks such as namespace teardown) is not counted.\n")
+    L.extend(time_table(b, o, active, pairs, 2, summ, "cpu:"))
     if b.errors:
         L.append("")
     for (name, rt), err in b.errors.items():
@@ -551,6 +523,41 @@ def report(b, o):
     L.append(targets(summ, "husk" in active))
     L.append("")
     return "\n".join(L), summ
+
+
+def time_table(b, o, active, pairs, idx, summ, key):
+    """Rows of median (min–max) per runtime for measurement field idx, then pair ratios."""
+    L = ["| scenario | rounds | " + " | ".join(active) + "".join(" | %s/%s" % p for p in pairs) + " |",
+         "|" + "---|" * (2 + len(active) + len(pairs))]
+    for name, res in b.results.items():
+        label = SCEN_LABEL[name]
+        if name == "seq":
+            label = label % o.seq_count
+        elif name == "par":
+            label = label % o.par_count
+        rounds = max((len(v) for v in res.values()), default=0)
+        row = "| %s | %d |" % (label, rounds)
+        for rt in active:
+            vals = [r[idx] for r in res.get(rt, []) if r]
+            fails = sum(1 for r in res.get(rt, []) if r is None)
+            if rt not in res:
+                row += " n/a |"
+            elif not vals:
+                row += " failed |"
+            else:
+                m, lo, hi = summary(vals)
+                row += " %s (%s–%s)%s |" % (fmt_ms(m), fmt_ms(lo), fmt_ms(hi), " [%d failed]" % fails if fails else "")
+                summ.setdefault(key + name, {})[rt] = m
+        for a, x in pairs:
+            ratios = [p[idx] / q[idx] for p, q in zip(res.get(a, []), res.get(x, [])) if p and q and q[idx]]
+            if ratios:
+                m, lo, hi = summary(ratios)
+                row += " %.2f (%.2f–%.2f) |" % (m, lo, hi)
+                summ.setdefault(key + name, {})["%s/%s" % (a, x)] = m
+            else:
+                row += " – |"
+        L.append(row)
+    return L
 
 
 def targets(s, have_husk):
