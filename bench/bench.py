@@ -40,6 +40,15 @@ class Bench:
         self.rusage = os.path.join(opts.bindir, "rusage")
         self.floor = os.path.join(opts.bindir, "floor")
         self.bins = {"husk": opts.husk, "runc": opts.runc, "crun": opts.crun}
+        # --variant NAME=PATH: another husk build measured as its own column
+        self.variants = []
+        for v in opts.variant:
+            name, _, path = v.partition("=")
+            if not path or name in RUNTIMES:
+                raise SystemExit("bench: --variant wants NAME=PATH with a new NAME")
+            self.bins[name] = path
+            self.variants.append(name)
+        self.order = ["husk"] + self.variants + [rt for rt in RUNTIMES if rt != "husk"]
         self.skipped = {}  # runtime -> why
         self.notes = []
         self.spec_source = None
@@ -110,7 +119,7 @@ class Bench:
 
     def probe(self):
         """Decide which runtimes take part; a runtime that can't run the bundle is skipped."""
-        for rt in ("husk", "runc", "crun"):
+        for rt in ["husk"] + self.variants + ["runc", "crun"]:
             b = self.bins[rt]
             if not (os.path.isfile(b) and os.access(b, os.X_OK)):
                 self.skipped[rt] = "`%s` not found" % b
@@ -123,7 +132,8 @@ class Bench:
                 self.skipped[rt] = "`%s run` failed on the bundle: %s" % (rt, self.last_err or "no message")
         if not os.access(self.floor, os.X_OK):
             self.skipped["floor"] = self.skipped["floor-cg"] = "floor not built"
-        self.active = [rt for rt in RUNTIMES if rt not in self.skipped and rt in self.o.runtimes]
+        self.active = [rt for rt in self.order
+                       if rt not in self.skipped and (rt in self.o.runtimes or rt in self.variants)]
         for rt, why in self.skipped.items():
             log("skipping %s: %s" % (rt, why))
         if "husk" in self.active and os.path.exists(os.path.join(self.o.top, "src/container/zz_pending.c")):
@@ -598,6 +608,8 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--json", default=None)
     ap.add_argument("--runtimes", default=",".join(RUNTIMES))
+    ap.add_argument("--variant", action="append", default=[],
+                    help="NAME=PATH: also measure another husk binary (e.g. a static build)")
     ap.add_argument("--scenarios", default="run,run-nonet,lifecycle,seq,par,exec,mem")
     o = ap.parse_args()
     if o.quick:
