@@ -142,6 +142,9 @@ class Bench:
                               "cgroups, seccomp...): it does less work than the others and its numbers are "
                               "not comparable yet.")
 
+    def out_of_time(self):
+        return self.o.deadline and time.time() > self.o.deadline
+
     # ---------------------------------------------------------- measuring
     def measure(self, rt, args, count=1, par=1, floor_args=None, timeout=600, raw=None):
         """Run one timed command under rusage; returns (wall_us, rss_kb) or None.
@@ -193,6 +196,9 @@ class Bench:
         log("scenario %s: %d rounds" % (name, rounds))
         res = {rt: [] for rt in self.active}
         for rnd in range(rounds):
+            if self.out_of_time():
+                self.notes.append("Time budget reached: \"%s\" stopped after %d of %d rounds." % (name, rnd, rounds))
+                break
             for rt in self.active:
                 r = step(rt, rnd)
                 if r is False:  # not applicable for this runtime
@@ -312,12 +318,12 @@ class Bench:
             self.delete_container(rt, c)
             return r is not None
 
-        step = 16 * 1024
+        step = self.o.mem_step * 1024
         hi = 256 * 1024 * 1024
         if not ok(hi):
             return None, self.last_err
         lo = 0  # lo always fails (a limit of 0 is taken as none by some, so never tried)
-        while hi - lo > step:
+        while hi - lo > step and not self.out_of_time():
             mid = (lo + hi) // 2 // step * step
             if mid <= lo:
                 break
@@ -374,6 +380,8 @@ class Bench:
         self.load_before = open("/proc/loadavg").read().split()[:3]
         self.started = datetime.datetime.now(datetime.timezone.utc)
         sc = o.scenarios
+        if self.out_of_time():
+            self.notes.append("Time budget reached before the first scenario.")
         if "run" in sc:
             self.scenario("run", o.n, self.sc_run("default", []))
         if "run-nonet" in sc:
@@ -392,7 +400,7 @@ class Bench:
         self.memlimits = {}
         if "mem" in sc:
             for rt in self.active:
-                if rt.startswith("floor"):
+                if rt.startswith("floor") or self.out_of_time():
                     continue
                 log("memory limit bisection: %s" % rt)
                 self.memlimits[rt] = self.memory_floor(rt)
@@ -442,7 +450,7 @@ def report(b, o):
         " --quick" if o.quick else "", b.started.strftime("%Y-%m-%d %H:%M"),
         (b.finished - b.started).total_seconds()))
     if o.quick:
-        L.append("**Quick mode**: only %d rounds per scenario; the numbers are a smoke test, not a measurement.\n" % o.n)
+        L.append("**Quick mode**: only a few rounds per scenario; the numbers are a smoke test, not a measurement.\n")
     L.append("Reproduce: `sudo bench/run.sh` (about 15 minutes; `-n N` for N rounds, `--quick` for a smoke run, "
              "`bench/ci-quick.sh` for CI). Requires runc, crun, busybox-static, python3.\n")
     L.append("## Machine and versions\n")
@@ -519,7 +527,7 @@ def report(b, o):
 
     if b.memlimits:
         L.append("## Smallest `linux.resources.memory.limit` at which `run` succeeds\n")
-        L.append("Bisection in 16 KiB steps between 0 and 256 MiB, one run per probe.\n")
+        L.append("Bisection in %d KiB steps between 0 and 256 MiB, one run per probe.\n" % o.mem_step)
         L.append("| runtime | limit |\n|---|---|")
         for rt, (lim, err) in b.memlimits.items():
             if lim is None:
@@ -601,9 +609,12 @@ def main():
     ap.add_argument("--crun", default="/usr/bin/crun")
     ap.add_argument("-n", type=int, default=30)
     ap.add_argument("--seq-count", type=int, default=100)
-    ap.add_argument("--seq-rounds", type=int, default=None)
+    ap.add_argument("--seq-rounds", type=int, default=5, help="rounds of the N-in-sequence row (each N runs)")
     ap.add_argument("--par-count", type=int, default=20)
-    ap.add_argument("--par-rounds", type=int, default=None)
+    ap.add_argument("--par-rounds", type=int, default=10)
+    ap.add_argument("--mem-step", type=int, default=16, help="KiB resolution of the memory-limit bisection")
+    ap.add_argument("--deadline", type=float, default=0,
+                    help="epoch seconds: stop starting rounds after this (CI budget)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
     ap.add_argument("--json", default=None)
@@ -614,9 +625,10 @@ def main():
     o = ap.parse_args()
     if o.quick:
         o.n = min(o.n, 3)
-        o.seq_count = min(o.seq_count, 20)
-    o.seq_rounds = o.seq_rounds or o.n
-    o.par_rounds = o.par_rounds or o.n
+        o.seq_count = min(o.seq_count, 10)
+        o.seq_rounds = min(o.seq_rounds, 2)
+        o.par_rounds = min(o.par_rounds, 2)
+        o.mem_step = max(o.mem_step, 256)
     o.runtimes = o.runtimes.split(",")
     o.scenarios = o.scenarios.split(",")
 
