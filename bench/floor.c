@@ -100,13 +100,18 @@ mount_all (int cgroup_tree)
 static void
 make_devices (void)
 {
-  static const struct { const char *path; int maj, min; } devs[] = {
-    { "dev/null", 1, 3 }, { "dev/zero", 1, 5 },    { "dev/full", 1, 7 },
+  static const struct
+  {
+    const char *path;
+    int maj, min;
+  } devs[] = {
+    { "dev/null", 1, 3 },   { "dev/zero", 1, 5 },    { "dev/full", 1, 7 },
     { "dev/random", 1, 8 }, { "dev/urandom", 1, 9 }, { "dev/tty", 5, 0 },
   };
   static const char *links[][2] = {
-    { "/proc/self/fd", "dev/fd" },     { "/proc/self/fd/0", "dev/stdin" }, { "/proc/self/fd/1", "dev/stdout" },
-    { "/proc/self/fd/2", "dev/stderr" }, { "pts/ptmx", "dev/ptmx" },      { "/proc/kcore", "dev/core" },
+    { "/proc/self/fd", "dev/fd" },       { "/proc/self/fd/0", "dev/stdin" },
+    { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
+    { "pts/ptmx", "dev/ptmx" },          { "/proc/kcore", "dev/core" },
   };
   mode_t old = umask (0);
 
@@ -143,9 +148,10 @@ enter_root (void)
 static void
 mask_and_protect (void)
 {
-  static const char *masked[] = { "/proc/acpi",         "/proc/asound",      "/proc/kcore",        "/proc/keys",
-                                  "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-                                  "/sys/firmware",      "/proc/scsi" };
+  static const char *masked[]
+      = { "/proc/acpi",          "/proc/asound",     "/proc/kcore",       "/proc/keys",
+          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+          "/sys/firmware",       "/proc/scsi" };
   static const char *ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" };
   struct stat st;
 
@@ -190,7 +196,7 @@ drop_caps (void)
   for (int c = 0; c <= last; c++)
     if (!(c < 64 && (keep & (1UL << c))) && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
       die ("capbset_drop", NULL);
-  data[0].effective = data[0].permitted = (unsigned) keep;
+  data[0].effective = data[0].permitted = (unsigned)keep;
   if (syscall (SYS_capset, &hdr, data) < 0)
     die ("capset", NULL);
   /* Ambient needs the cap in inheritable; with none set this fails like in
@@ -233,11 +239,12 @@ copy_file (const char *from, const char *to)
 static void
 cgroup_create (const char *name, pid_t pid)
 {
-  static const char *allow[] = { "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",
-                                 "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm" };
+  static const char *allow[]
+      = { "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm",   "c 1:8 rwm",
+          "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm" };
   char dir[256], path[320], num[16];
 
-  snprintf (num, sizeof num, "%d", (int) pid);
+  snprintf (num, sizeof num, "%d", (int)pid);
   for (int i = 0; i < nhier; i++)
     {
       snprintf (dir, sizeof dir, "/sys/fs/cgroup/%.63s/%.100s", hier[i], name);
@@ -279,8 +286,8 @@ cgroup_remove (const char *name)
 static int
 child (int cgroup_tree, int gate)
 {
-  static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
-                                "HOME=/root", NULL };
+  static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                "TERM=xterm", "HOME=/root", NULL };
   const struct rlimit nofile = { 1024, 1024 };
   char c;
 
@@ -315,8 +322,8 @@ static int
 exec_in (const char *pid)
 {
   static const char *ns[] = { "ipc", "uts", "net", "pid", "mnt" };
-  static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
-                                "HOME=/root", NULL };
+  static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                "TERM=xterm", "HOME=/root", NULL };
   char path[64];
   int status;
   pid_t child;
@@ -375,11 +382,21 @@ main (int argc, char **argv)
   while ((opt = getopt (argc, argv, "+NGc:e:")) != -1)
     switch (opt)
       {
-      case 'N': flags &= ~CLONE_NEWNET; break;
-      case 'G': cgroup_tree = 0; break;
-      case 'c': cgroup = optarg; break;
-      case 'e': exec_pid = optarg; break;
-      default: fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n"); return 2;
+      case 'N':
+        flags &= ~CLONE_NEWNET;
+        break;
+      case 'G':
+        cgroup_tree = 0;
+        break;
+      case 'c':
+        cgroup = optarg;
+        break;
+      case 'e':
+        exec_pid = optarg;
+        break;
+      default:
+        fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n");
+        return 2;
       }
   if (exec_pid)
     {

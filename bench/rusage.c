@@ -30,7 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-struct acc {
+struct acc
+{
   long maxrss_kb;
   long cpu_us; /* user + system time of everything reaped */
   int fails;
@@ -69,7 +70,7 @@ subst (char **argv, int argc, int idx)
       out[k] = malloc (n);
       if (!out[k])
         abort ();
-      snprintf (out[k], n, "%.*s%s%s", (int) (p - argv[k]), argv[k], num, p + 3);
+      snprintf (out[k], n, "%.*s%s%s", (int)(p - argv[k]), argv[k], num, p + 3);
     }
   return out;
 }
@@ -175,8 +176,12 @@ main (int argc, char **argv)
         if (hide_unified () < 0)
           return 2;
         break;
-      case 'n': count = atoi (optarg); break;
-      case 'p': par = atoi (optarg); break;
+      case 'n':
+        count = atoi (optarg);
+        break;
+      case 'p':
+        par = atoi (optarg);
+        break;
       default:
         fprintf (stderr, "usage: rusage [-u] [-n COUNT] [-p PAR] -- CMD... [';' CMD...]\n");
         return 2;
