@@ -6,6 +6,8 @@
  *   floor [-N] [-G] ROOTFS [CMD ARGS...]
  *     -N  no network namespace (the "run without netns" scenario)
  *     -G  skip the /sys/fs/cgroup mount (tmpfs plus one bind per v1 hierarchy)
+ *     -V  clone the child with CLONE_VM (no page-table copy; an experiment for
+ *         the runtime's own spawn path)
  *     -c NAME  also do the cgroup work: create NAME in every v1 hierarchy (cpuset
  *              initialised), the spec's device rules (deny all, allow the
  *              defaults), move the child in before it starts, remove after
@@ -355,6 +357,15 @@ exec_in (const char *pid)
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
 
+static int vm_args[2];
+
+static int
+child_vm (void *arg)
+{
+  int *a = arg;
+  return child (a[0], a[1]);
+}
+
 static void
 list_hierarchies (void)
 {
@@ -375,11 +386,11 @@ main (int argc, char **argv)
 {
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
   static char *default_cmd[] = { "/bin/true", NULL };
-  int cgroup_tree = 1, opt, status, gate[2] = { -1, -1 };
+  int cgroup_tree = 1, share_vm = 0, opt, status, gate[2] = { -1, -1 };
   const char *exec_pid = NULL;
   pid_t pid;
 
-  while ((opt = getopt (argc, argv, "+NGc:e:")) != -1)
+  while ((opt = getopt (argc, argv, "+NGVc:e:")) != -1)
     switch (opt)
       {
       case 'N':
@@ -388,6 +399,9 @@ main (int argc, char **argv)
       case 'G':
         cgroup_tree = 0;
         break;
+      case 'V':
+        share_vm = 1;
+        break;
       case 'c':
         cgroup = optarg;
         break;
@@ -395,7 +409,7 @@ main (int argc, char **argv)
         exec_pid = optarg;
         break;
       default:
-        fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n");
+        fprintf (stderr, "usage: floor [-N] [-G] [-V] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n");
         return 2;
       }
   if (exec_pid)
@@ -405,7 +419,7 @@ main (int argc, char **argv)
     }
   if (optind >= argc)
     {
-      fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n");
+      fprintf (stderr, "usage: floor [-N] [-G] [-V] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n");
       return 2;
     }
   rootfs = argv[optind];
@@ -414,8 +428,17 @@ main (int argc, char **argv)
     list_hierarchies ();
   if (cgroup && pipe2 (gate, O_CLOEXEC) < 0)
     die ("pipe", NULL);
-  /* fork-like clone: the child runs on a copy of our stack. */
-  pid = syscall (SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
+  if (share_vm)
+    {
+      /* The child runs on its own stack in our address space until execve:
+       * no page tables to copy. It only makes syscalls and never returns. */
+      static char stack[256 * 1024] __attribute__ ((aligned (16)));
+      vm_args[0] = cgroup_tree;
+      vm_args[1] = gate[0];
+      pid = clone (child_vm, stack + sizeof stack, flags | CLONE_VM | SIGCHLD, vm_args);
+    }
+  else /* fork-like clone: the child runs on a copy of our stack. */
+    pid = syscall (SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
   if (pid < 0)
     die ("clone", NULL);
   if (pid == 0)
