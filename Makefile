@@ -37,7 +37,7 @@ all: $(BUILD)/husk $(if $(SHIM_SRCS),$(BUILD)/containerd-shim-husk-v2)
 
 $(BUILD)/libhusk.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/husk: $(CLI_OBJS) $(BUILD)/libhusk.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libhusk.a $(LIBS)

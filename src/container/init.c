@@ -16,7 +16,8 @@
  *      seccomp compile, LSM), so `create` reports it and nothing of the
  *      user's process has run.
  *   5. READY, then block reading the exec fifo until `start`.
- *   6. startContainer hooks, identity/capabilities, LSM label, seccomp
+ *   6. startContainer hooks, then husk_process_finalize: LSM label,
+ *      identity/capabilities and seccomp
  *      last (so it filters the user's program and not our setup), exec. */
 #include "container/init.h"
 
@@ -36,6 +37,7 @@
 #include "container/internal.h"
 #include "container/sync.h"
 #include "linux/caps.h"
+#include "linux/cwd.h"
 #include "linux/hooks.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
@@ -89,6 +91,10 @@ setup_namespaces (struct husk_init_ctx *ctx, husk_error_t *err)
   if (husk_ns_is_new (ctx->cfg, HUSK_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return husk_error (err, errno, "create cgroup namespace");
   if (husk_ns_is_new (ctx->cfg, HUSK_NS_UTS) && husk_set_hostname (ctx->cfg, err) < 0)
+    return -1;
+  /* Compile seccomp now: a bad profile fails `create`, and a notify
+   * listenerPath must be connected while the host filesystem is visible. */
+  if (husk_seccomp_prepare (ctx->cfg->seccomp, &ctx->seccomp, err) < 0)
     return -1;
   return 0;
 }
@@ -169,8 +175,14 @@ prepare_process (struct husk_init_ctx *ctx, char **exe, husk_error_t *err)
     return -1;
   /* runc creates a missing cwd; we are past pivot_root, so the path
    * (symlinks included) resolves inside the container. */
-  if (chdir (p->cwd) < 0 && (errno != ENOENT || husk_mkdir_p (p->cwd, 0755, err) < 0 || chdir (p->cwd) < 0))
-    return husk_error (err, errno, "process.cwd: chdir to `%s`", p->cwd);
+  if (husk_chdir_in_container (p->cwd, err) < 0)
+    {
+      if ((*err)->errno_ != ENOENT)
+        return -1;
+      husk_error_free (err);
+      if (husk_mkdir_p (p->cwd, 0755, err) < 0 || husk_chdir_in_container (p->cwd, err) < 0)
+        return -1;
+    }
   if (husk_find_executable (p, exe, err) < 0)
     return -1;
   if (join_session_keyring (ctx, err) < 0 || add_listen_fds_env (ctx, err) < 0)
@@ -178,8 +190,6 @@ prepare_process (struct husk_init_ctx *ctx, char **exe, husk_error_t *err)
   if (p->caps.present && husk_caps_check (&p->caps, err) < 0)
     return -1;
   if (husk_lsm_check (ctx->cfg, p, err) < 0)
-    return -1;
-  if (husk_seccomp_prepare (ctx->cfg->seccomp, &ctx->seccomp, err) < 0)
     return -1;
   return 0;
 }
@@ -214,19 +224,17 @@ finish_and_exec (struct husk_init_ctx *ctx, const char *exe, husk_error_t *err)
       if (husk_hooks_run (ctx->cfg, HUSK_HOOK_START_CONTAINER, state, err) < 0)
         return -1;
     }
-  if (husk_process_set_identity (p, ctx->new_userns, err) < 0)
-    return -1;
-  if (husk_lsm_apply (p, err) < 0)
-    return -1;
-  /* CVE-2024-21626: no fd of ours may reach the container. */
+  /* CVE-2024-21626: no fd of ours may reach the container. Before the
+   * seccomp filter, which may block close_range. */
   if (husk_cloexec_fds_from (keep, err) < 0)
     return -1;
-  if (ctx->seccomp)
-    {
-      cleanup_free char *state = husk_init_state_json (ctx, "running");
-      if (husk_seccomp_load (ctx->seccomp, state, err) < 0)
-        return -1;
-    }
+  {
+    cleanup_free char *state = husk_init_state_json (ctx, "running");
+    /* LSM label, identity, capabilities, NNP and seccomp, in the order
+     * noNewPrivileges needs (see linux/seccomp.h). */
+    if (husk_process_finalize (p, ctx->new_userns, ctx->seccomp, state, err) < 0)
+      return -1;
+  }
   execve (exe, p->args, p->env);
   return husk_error (err, errno, "exec `%s`", exe);
 }

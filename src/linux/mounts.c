@@ -35,35 +35,25 @@ husk_rootfs_openat (int rootfd, const char *path, int flags, mode_t mode)
   return fd;
 }
 
-/* A missing component that is a dangling symlink: create what it points
- * to, resolved the way RESOLVE_IN_ROOT would (absolute from the root,
- * ".." stopping at the root). */
-static int mkdir_p_depth (int rootfd, const char *path, mode_t mode, int depth, husk_error_t *err);
-
+/* A missing component that is a dangling symlink. Inside the container it
+ * would resolve to a path that does not exist; on the host it points
+ * somewhere else entirely (e.g. an absolute link to a host directory, or
+ * "../../.." climbing out). Creating its target is how mount-target
+ * attacks start, and a real image has no reason to mount through one:
+ * refuse, naming the link. */
 static int
 mkdir_link_target (int rootfd, int dirfd, const char *dir, const char *name, mode_t mode, int depth,
                    husk_error_t *err)
 {
   char target[PATH_MAX];
-  cleanup_free char *full = NULL;
-  int fd;
   ssize_t n = readlinkat (dirfd, name, target, sizeof target - 1);
   if (n < 0)
-    return husk_error (err, errno, "mkdir `%s/%s` inside the rootfs", dir, name);
+    return husk_error (err, errno, "mkdir `%s/%s` inside the rootfs", strcmp (dir, "/") ? dir : "", name);
   target[n] = '\0';
-  if (depth >= 40)
-    return husk_error (err, ELOOP, "mkdir `%s/%s` inside the rootfs", dir, name);
-  if (target[0] == '/')
-    full = strdup (target);
-  else if (asprintf (&full, "%s/%s", dir, target) < 0)
-    full = NULL;
-  if (full == NULL)
-    return husk_error (err, ENOMEM, "mkdir");
-  fd = mkdir_p_depth (rootfd, full, mode, depth + 1, err);
-  if (fd < 0)
-    return -1;
-  close (fd);
-  return 0;
+  return husk_error (err, 0,
+                     "`%s/%s` is a symlink to `%s`, which does not exist inside the rootfs: refusing to "
+                     "follow it (it would escape the rootfs)",
+                     strcmp (dir, "/") ? dir : "", name, target);
 }
 
 static int
