@@ -253,6 +253,7 @@ class Bench:
                 kids = []
             if kids:
                 time.sleep(0.2)  # let it finish its setup and exec sleep
+                self.floor_child = int(kids[0])
                 return kids[0]
             time.sleep(0.05)
         return None
@@ -261,10 +262,9 @@ class Bench:
         p = getattr(self, "floor_proc", None)
         if not p:
             return
-        try:
-            for k in open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split():
-                os.kill(int(k), signal.SIGKILL)  # pid 1 of its namespace ignores SIGTERM
-        except (OSError, ValueError):
+        try:  # pid 1 of its namespace ignores SIGTERM; it outlives a killed floor
+            os.kill(self.floor_child, signal.SIGKILL)
+        except (AttributeError, OSError):
             pass
         try:
             p.wait(timeout=10)
@@ -648,7 +648,11 @@ def main():
         b.make_bundles()
         b.probe()
         b.run_all()
+    except KeyboardInterrupt:
+        log("interrupted; cleaning up")
+        return 130
     finally:
+        b.stop_floor_container()
         b.cleanup_containers()
     text, summ = report(b, o)
     if o.out:
