@@ -28,7 +28,12 @@ except (OSError, ValueError):
 passed = failed = 0
 skipped = len(d["skipped"])
 for rt, why in d["skipped"].items():
-    print("skipped %s: %s" % (rt, why))
+    if rt == "husk":  # husk is what the benchmark is for: not running it is a failure
+        failed += 1
+        skipped -= 1
+        print("FAIL husk: %s" % why)
+    else:
+        print("skipped %s: %s" % (rt, why))
 for scen, per_rt in d["failures"].items():
     for rt, n in per_rt.items():
         if n:
