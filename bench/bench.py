@@ -451,7 +451,8 @@ def report(b, o):
         (b.finished - b.started).total_seconds()))
     if o.quick:
         L.append("**Quick mode**: only a few rounds per scenario; the numbers are a smoke test, not a measurement.\n")
-    L.append("Reproduce: `sudo bench/run.sh` (about 15 minutes; `-n N` for N rounds, `--quick` for a smoke run, "
+    L.append("Reproduce: `sudo bench/run.sh` (5 to 15 minutes with the machine's load; `-n N` for N rounds, "
+             "`--quick` for a smoke run, "
              "`bench/ci-quick.sh` for CI). Requires runc, crun, busybox-static, python3.\n")
     L.append("## Machine and versions\n")
     L.append("| | |\n|---|---|")
@@ -459,7 +460,7 @@ def report(b, o):
     L.append("| kernel | %s |" % platform.release())
     L.append("| load (1/5/15 min) | before %s, after %s |" % (" ".join(b.load_before), " ".join(b.load_after)))
     husk_v = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
-    L.append("| husk | `%s` (git %s) |" % (o.husk, husk_v or "?"))
+    L.append("| husk | `%s` (git %s) |" % (os.path.relpath(o.husk, o.top), husk_v or "?"))
     L.append("| runc | %s |" % version([o.runc, "--version"]))
     L.append("| crun | %s |" % version([o.crun, "--version"]))
     L.append("| bundle | busybox-static rootfs (scripts/make-rootfs.sh), config from `%s`, args `/bin/true`, "
@@ -477,7 +478,8 @@ def report(b, o):
     L.append("- Within a scenario the runtimes are interleaved (%s, %s, ...), one round at a time, so drift on "
              "this shared machine hits all alike. Ratios are computed round by round (husk_i / x_i) and their "
              "median is shown, not the ratio of medians." % (" ".join(active), " ".join(active)))
-    L.append("- Cells are `median (min–max)` in milliseconds over the rounds given in each row.")
+    L.append("- Cells are `median (min–max)` in milliseconds over the rounds given in each row; a round of the "
+             "N-in-sequence or N-at-once rows is one timing of all N containers.")
     L.append("- **crun**: crun 1.8.1 refuses this machine's hybrid cgroup layout (\"cgroups in hybrid mode not "
              "supported\"), so each crun command runs in a private mount namespace where `/sys/fs/cgroup/unified` "
              "is hidden under a tmpfs (`rusage -u`: unshare + mount done *before* the clock starts). husk, runc "
