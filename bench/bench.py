@@ -458,7 +458,8 @@ def report(b, o):
     L.append("| | |\n|---|---|")
     L.append("| machine | %s, %d CPUs (nproc), %.1f GiB RAM |" % (cpu, os.cpu_count(), mem_kb / 1048576))
     L.append("| kernel | %s |" % platform.release())
-    L.append("| load (1/5/15 min) | before %s, after %s |" % (" ".join(b.load_before), " ".join(b.load_after)))
+    L.append("| load (1/5/15 min) | before %s; after %s (includes the benchmark's own parallel rows) |"
+             % (" ".join(b.load_before), " ".join(b.load_after)))
     husk_v = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
     L.append("| husk | `%s` (git %s) |" % (os.path.relpath(o.husk, o.top), husk_v or "?"))
     L.append("| runc | %s |" % version([o.runc, "--version"]))
@@ -466,11 +467,11 @@ def report(b, o):
     L.append("| bundle | busybox-static rootfs (scripts/make-rootfs.sh), config from `%s`, args `/bin/true`, "
              "terminal false; namespaces: %s |" % (b.spec_source, ", ".join(b.namespaces)))
     L.append("")
-    loads = [float(x) for x in b.load_before[:1] + b.load_after[:1]]
-    if max(loads) > os.cpu_count():
-        L.append("**The machine was loaded** during this run (1-minute load up to %.1f on %d CPUs, other work "
+    # The load after the run includes the benchmark's own parallel rows; only the load before tells of others.
+    if float(b.load_before[0]) > os.cpu_count():
+        L.append("**The machine was loaded** when this run started (1-minute load %s on %d CPUs, other work "
                  "running): wall times are inflated and spread; the CPU-time table is the steadier comparison.\n"
-                 % (max(loads), os.cpu_count()))
+                 % (b.load_before[0], os.cpu_count()))
     L.append("## Method\n")
     L.append("- Every command is timed by `bench/rusage` (fork, execve, wait4, CLOCK_MONOTONIC), so the harness's "
              "own cost is outside the window; peak RSS is wait4's `ru_maxrss` for the runtime process "
