@@ -40,6 +40,15 @@ class Bench:
         self.rusage = os.path.join(opts.bindir, "rusage")
         self.floor = os.path.join(opts.bindir, "floor")
         self.bins = {"husk": opts.husk, "runc": opts.runc, "crun": opts.crun}
+        # --variant NAME=PATH: another husk build measured as its own column
+        self.variants = []
+        for v in opts.variant:
+            name, _, path = v.partition("=")
+            if not path or name in RUNTIMES:
+                raise SystemExit("bench: --variant wants NAME=PATH with a new NAME")
+            self.bins[name] = path
+            self.variants.append(name)
+        self.order = ["husk"] + self.variants + [rt for rt in RUNTIMES if rt != "husk"]
         self.skipped = {}  # runtime -> why
         self.notes = []
         self.spec_source = None
@@ -110,7 +119,7 @@ class Bench:
 
     def probe(self):
         """Decide which runtimes take part; a runtime that can't run the bundle is skipped."""
-        for rt in ("husk", "runc", "crun"):
+        for rt in ["husk"] + self.variants + ["runc", "crun"]:
             b = self.bins[rt]
             if not (os.path.isfile(b) and os.access(b, os.X_OK)):
                 self.skipped[rt] = "`%s` not found" % b
@@ -123,7 +132,8 @@ class Bench:
                 self.skipped[rt] = "`%s run` failed on the bundle: %s" % (rt, self.last_err or "no message")
         if not os.access(self.floor, os.X_OK):
             self.skipped["floor"] = self.skipped["floor-cg"] = "floor not built"
-        self.active = [rt for rt in RUNTIMES if rt not in self.skipped and rt in self.o.runtimes]
+        self.active = [rt for rt in self.order
+                       if rt not in self.skipped and (rt in self.o.runtimes or rt in self.variants)]
         for rt, why in self.skipped.items():
             log("skipping %s: %s" % (rt, why))
         if "husk" in self.active and os.path.exists(os.path.join(self.o.top, "src/container/zz_pending.c")):
@@ -131,6 +141,9 @@ class Bench:
                               "(src/container/zz_pending.c) for modules not merged yet (rootfs, capabilities, "
                               "cgroups, seccomp...): it does less work than the others and its numbers are "
                               "not comparable yet.")
+
+    def out_of_time(self):
+        return self.o.deadline and time.time() > self.o.deadline
 
     # ---------------------------------------------------------- measuring
     def measure(self, rt, args, count=1, par=1, floor_args=None, timeout=600, raw=None):
@@ -170,7 +183,7 @@ class Bench:
             err = [l for l in r.stderr.splitlines() + out if l.strip() and not l.startswith("wall_us=")]
             self.last_err = err[-1].strip() if err else "exit status %d" % r.returncode
             return None
-        return int(vals["wall_us"]), int(vals["maxrss_kb"])
+        return int(vals["wall_us"]), int(vals["maxrss_kb"]), int(vals.get("cpu_us", 0))
 
     def cid(self, rt, scen, rnd, suffix=""):
         c = "%s-%s-%s-%d%s" % (self.tag, rt, scen, rnd, suffix)
@@ -183,6 +196,9 @@ class Bench:
         log("scenario %s: %d rounds" % (name, rounds))
         res = {rt: [] for rt in self.active}
         for rnd in range(rounds):
+            if self.out_of_time():
+                self.notes.append("Time budget reached: \"%s\" stopped after %d of %d rounds." % (name, rnd, rounds))
+                break
             for rt in self.active:
                 r = step(rt, rnd)
                 if r is False:  # not applicable for this runtime
@@ -225,9 +241,46 @@ class Bench:
             return self.measure(rt, ["run", "--bundle", self.bundle("default"), c], count=count, par=par)
         return step
 
+    def start_floor_container(self):
+        """A long-running floor container for the exec row; returns its init pid."""
+        self.floor_proc = subprocess.Popen([self.floor, self.rootfs] + SLEEP_ARGS, stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fp = self.floor_proc.pid
+        for _ in range(200):
+            try:
+                kids = open("/proc/%d/task/%d/children" % (fp, fp)).read().split()
+            except OSError:
+                kids = []
+            if kids:
+                time.sleep(0.2)  # let it finish its setup and exec sleep
+                self.floor_child = int(kids[0])
+                return kids[0]
+            time.sleep(0.05)
+        return None
+
+    def stop_floor_container(self):
+        p = getattr(self, "floor_proc", None)
+        if not p:
+            return
+        try:  # pid 1 of its namespace ignores SIGTERM; it outlives a killed floor
+            os.kill(self.floor_child, signal.SIGKILL)
+        except (AttributeError, OSError):
+            pass
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        self.floor_proc = None
+
     def sc_exec(self):
         running = {}
         for rt in self.active:
+            if rt == "floor":
+                pid = self.start_floor_container()
+                if pid:
+                    running[rt] = pid
+                continue
             if rt.startswith("floor"):
                 continue
             c = self.cid(rt, "exec", 0)
@@ -249,6 +302,8 @@ class Bench:
         def step(rt, rnd):
             if rt not in running:
                 return False
+            if rt == "floor":
+                return self.measure(rt, None, raw=[self.floor, "-e", running[rt]])
             return self.measure(rt, ["exec", running[rt], "/bin/true"])
         return step
 
@@ -263,12 +318,12 @@ class Bench:
             self.delete_container(rt, c)
             return r is not None
 
-        step = 16 * 1024
+        step = self.o.mem_step * 1024
         hi = 256 * 1024 * 1024
         if not ok(hi):
             return None, self.last_err
         lo = 0  # lo always fails (a limit of 0 is taken as none by some, so never tried)
-        while hi - lo > step:
+        while hi - lo > step and not self.out_of_time():
             mid = (lo + hi) // 2 // step * step
             if mid <= lo:
                 break
@@ -325,6 +380,8 @@ class Bench:
         self.load_before = open("/proc/loadavg").read().split()[:3]
         self.started = datetime.datetime.now(datetime.timezone.utc)
         sc = o.scenarios
+        if self.out_of_time():
+            self.notes.append("Time budget reached before the first scenario.")
         if "run" in sc:
             self.scenario("run", o.n, self.sc_run("default", []))
         if "run-nonet" in sc:
@@ -336,11 +393,14 @@ class Bench:
         if "par" in sc:
             self.scenario("par", o.par_rounds, self.sc_many(1, o.par_count))
         if "exec" in sc:
-            self.scenario("exec", o.n, self.sc_exec())
+            try:
+                self.scenario("exec", o.n, self.sc_exec())
+            finally:
+                self.stop_floor_container()
         self.memlimits = {}
         if "mem" in sc:
             for rt in self.active:
-                if rt.startswith("floor"):
+                if rt.startswith("floor") or self.out_of_time():
                     continue
                 log("memory limit bisection: %s" % rt)
                 self.memlimits[rt] = self.memory_floor(rt)
@@ -390,21 +450,28 @@ def report(b, o):
         " --quick" if o.quick else "", b.started.strftime("%Y-%m-%d %H:%M"),
         (b.finished - b.started).total_seconds()))
     if o.quick:
-        L.append("**Quick mode**: only %d rounds per scenario; the numbers are a smoke test, not a measurement.\n" % o.n)
-    L.append("Reproduce: `sudo bench/run.sh` (about 15 minutes; `-n N` for N rounds, `--quick` for a smoke run, "
+        L.append("**Quick mode**: only a few rounds per scenario; the numbers are a smoke test, not a measurement.\n")
+    L.append("Reproduce: `sudo bench/run.sh` (5 to 15 minutes with the machine's load; `-n N` for N rounds, "
+             "`--quick` for a smoke run, "
              "`bench/ci-quick.sh` for CI). Requires runc, crun, busybox-static, python3.\n")
     L.append("## Machine and versions\n")
     L.append("| | |\n|---|---|")
     L.append("| machine | %s, %d CPUs (nproc), %.1f GiB RAM |" % (cpu, os.cpu_count(), mem_kb / 1048576))
     L.append("| kernel | %s |" % platform.release())
-    L.append("| load (1/5/15 min) | before %s, after %s |" % (" ".join(b.load_before), " ".join(b.load_after)))
+    L.append("| load (1/5/15 min) | before %s; after %s (includes the benchmark's own parallel rows) |"
+             % (" ".join(b.load_before), " ".join(b.load_after)))
     husk_v = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
-    L.append("| husk | `%s` (git %s) |" % (o.husk, husk_v or "?"))
+    L.append("| husk | `%s` (git %s) |" % (os.path.relpath(o.husk, o.top), husk_v or "?"))
     L.append("| runc | %s |" % version([o.runc, "--version"]))
     L.append("| crun | %s |" % version([o.crun, "--version"]))
     L.append("| bundle | busybox-static rootfs (scripts/make-rootfs.sh), config from `%s`, args `/bin/true`, "
              "terminal false; namespaces: %s |" % (b.spec_source, ", ".join(b.namespaces)))
     L.append("")
+    # The load after the run includes the benchmark's own parallel rows; only the load before tells of others.
+    if float(b.load_before[0]) > os.cpu_count():
+        L.append("**The machine was loaded** when this run started (1-minute load %s on %d CPUs, other work "
+                 "running): wall times are inflated and spread; the CPU-time table is the steadier comparison.\n"
+                 % (b.load_before[0], os.cpu_count()))
     L.append("## Method\n")
     L.append("- Every command is timed by `bench/rusage` (fork, execve, wait4, CLOCK_MONOTONIC), so the harness's "
              "own cost is outside the window; peak RSS is wait4's `ru_maxrss` for the runtime process "
@@ -412,7 +479,8 @@ def report(b, o):
     L.append("- Within a scenario the runtimes are interleaved (%s, %s, ...), one round at a time, so drift on "
              "this shared machine hits all alike. Ratios are computed round by round (husk_i / x_i) and their "
              "median is shown, not the ratio of medians." % (" ".join(active), " ".join(active)))
-    L.append("- Cells are `median (min–max)` in milliseconds over the rounds given in each row.")
+    L.append("- Cells are `median (min–max)` in milliseconds over the rounds given in each row; a round of the "
+             "N-in-sequence or N-at-once rows is one timing of all N containers.")
     L.append("- **crun**: crun 1.8.1 refuses this machine's hybrid cgroup layout (\"cgroups in hybrid mode not "
              "supported\"), so each crun command runs in a private mount namespace where `/sys/fs/cgroup/unified` "
              "is hidden under a tmpfs (`rusage -u`: unshare + mount done *before* the clock starts). husk, runc "
@@ -422,8 +490,9 @@ def report(b, o):
              "devpts, shm, mqueue, sysfs, /sys/fs/cgroup as tmpfs + a read-only bind per v1 hierarchy), the "
              "default device nodes and /dev symlinks, pivot_root, masked and read-only paths, read-only root, "
              "hostname, RLIMIT_NOFILE, capability drop to the spec's set, no_new_privs, exec /bin/true, wait. It "
-             "creates no cgroup and keeps no state. For create/start/delete its column is one floor run; it has "
-             "no exec or memory-limit column.")
+             "creates no cgroup and keeps no state. For create/start/delete its column is one floor run; for "
+             "exec, `floor -e PID` joins a running floor container's namespaces, forks, drops capabilities, "
+             "sets no_new_privs and execs /bin/true. It has no memory-limit column.")
     L.append("- **floor-cg** (`floor -c NAME`, `run` rows only) adds the cgroup work a v1 runtime does: a group "
              "in every v1 hierarchy (cpuset initialised), the default device rules, the child moved in before it "
              "runs, the groups removed after; /sys/fs/cgroup in the container binds the container's groups.")
@@ -433,43 +502,15 @@ def report(b, o):
         L.append("- **%s skipped**: %s" % (rt, why))
     L.append("")
 
-    L.append("## Time\n")
-    head = "| scenario | rounds | " + " | ".join(active)
     pairs = [("husk", x) for x in ("crun", "runc", "floor", "floor-cg") if "husk" in active and x in active]
-    head += "".join(" | %s/%s" % p for p in pairs) + " |"
-    L.append(head)
-    L.append("|" + "---|" * (2 + len(active) + len(pairs)))
     summ = {}
-    for name, res in b.results.items():
-        label = SCEN_LABEL[name]
-        if name == "seq":
-            label = label % o.seq_count
-        elif name == "par":
-            label = label % o.par_count
-        rounds = max((len(v) for v in res.values()), default=0)
-        row = "| %s | %d |" % (label, rounds)
-        for rt in active:
-            vals = [r[0] for r in res.get(rt, []) if r]
-            fails = sum(1 for r in res.get(rt, []) if r is None)
-            if rt not in res:
-                row += " n/a |"
-            elif not vals:
-                row += " failed |"
-            else:
-                m, lo, hi = summary(vals)
-                row += " %s (%s–%s)%s |" % (fmt_ms(m), fmt_ms(lo), fmt_ms(hi), " [%d failed]" % fails if fails else "")
-                summ.setdefault(name, {})[rt] = m
-        for a, x in pairs:
-            ra = res.get(a, [])
-            rx = res.get(x, [])
-            ratios = [p[0] / q[0] for p, q in zip(ra, rx) if p and q]
-            if ratios:
-                m, lo, hi = summary(ratios)
-                row += " %.2f (%.2f–%.2f) |" % (m, lo, hi)
-                summ.setdefault(name, {})["%s/%s" % (a, x)] = m
-            else:
-                row += " – |"
-        L.append(row)
+    L.append("## Time (wall clock, ms)\n")
+    L.extend(time_table(b, o, active, pairs, 0, summ, ""))
+    L.append("")
+    L.append("## CPU time (user + system of the whole process tree, ms)\n")
+    L.append("Less disturbed by other load than wall time; kernel work done outside the tree (workqueues, RCU "
+             "callbacks such as namespace teardown) is not counted.\n")
+    L.extend(time_table(b, o, active, pairs, 2, summ, "cpu:"))
     if b.errors:
         L.append("")
     for (name, rt), err in b.errors.items():
@@ -494,7 +535,7 @@ def report(b, o):
 
     if b.memlimits:
         L.append("## Smallest `linux.resources.memory.limit` at which `run` succeeds\n")
-        L.append("Bisection in 16 KiB steps between 0 and 256 MiB, one run per probe.\n")
+        L.append("Bisection in %d KiB steps between 0 and 256 MiB, one run per probe.\n" % o.mem_step)
         L.append("| runtime | limit |\n|---|---|")
         for rt, (lim, err) in b.memlimits.items():
             if lim is None:
@@ -510,6 +551,41 @@ def report(b, o):
     return "\n".join(L), summ
 
 
+def time_table(b, o, active, pairs, idx, summ, key):
+    """Rows of median (min–max) per runtime for measurement field idx, then pair ratios."""
+    L = ["| scenario | rounds | " + " | ".join(active) + "".join(" | %s/%s" % p for p in pairs) + " |",
+         "|" + "---|" * (2 + len(active) + len(pairs))]
+    for name, res in b.results.items():
+        label = SCEN_LABEL[name]
+        if name == "seq":
+            label = label % o.seq_count
+        elif name == "par":
+            label = label % o.par_count
+        rounds = max((len(v) for v in res.values()), default=0)
+        row = "| %s | %d |" % (label, rounds)
+        for rt in active:
+            vals = [r[idx] for r in res.get(rt, []) if r]
+            fails = sum(1 for r in res.get(rt, []) if r is None)
+            if rt not in res:
+                row += " n/a |"
+            elif not vals:
+                row += " failed |"
+            else:
+                m, lo, hi = summary(vals)
+                row += " %s (%s–%s)%s |" % (fmt_ms(m), fmt_ms(lo), fmt_ms(hi), " [%d failed]" % fails if fails else "")
+                summ.setdefault(key + name, {})[rt] = m
+        for a, x in pairs:
+            ratios = [p[idx] / q[idx] for p, q in zip(res.get(a, []), res.get(x, [])) if p and q and q[idx]]
+            if ratios:
+                m, lo, hi = summary(ratios)
+                row += " %.2f (%.2f–%.2f) |" % (m, lo, hi)
+                summ.setdefault(key + name, {})["%s/%s" % (a, x)] = m
+            else:
+                row += " – |"
+        L.append(row)
+    return L
+
+
 def targets(s, have_husk):
     if not have_husk:
         return "Not checked: husk did not take part in this run (see above)."
@@ -517,11 +593,12 @@ def targets(s, have_husk):
 
     def line(what, ok, val):
         out.append("- %s: %s (%s)" % (what, "**met**" if ok else "**not met**", val))
-    run = s.get("run", {})
-    if "husk/crun" in run:
-        line("`run` ≤ 0.5× crun", run["husk/crun"] <= 0.5, "%.2f×" % run["husk/crun"])
-    if "husk/floor" in run:
-        line("`run` ≤ 1.3× floor", run["husk/floor"] <= 1.3, "%.2f×" % run["husk/floor"])
+    for key, what in (("run", "wall"), ("cpu:run", "CPU")):
+        run = s.get(key, {})
+        if "husk/crun" in run:
+            line("`run` ≤ 0.5× crun (%s time)" % what, run["husk/crun"] <= 0.5, "%.2f×" % run["husk/crun"])
+        if "husk/floor" in run:
+            line("`run` ≤ 1.3× floor (%s time)" % what, run["husk/floor"] <= 1.3, "%.2f×" % run["husk/floor"])
     rss = s.get("rss_kb", {}).get("husk")
     if rss is not None:
         line("peak RSS ≤ 2 MB", rss <= 2048, "%.2f MB" % (rss / 1024))
@@ -541,20 +618,26 @@ def main():
     ap.add_argument("--crun", default="/usr/bin/crun")
     ap.add_argument("-n", type=int, default=30)
     ap.add_argument("--seq-count", type=int, default=100)
-    ap.add_argument("--seq-rounds", type=int, default=None)
+    ap.add_argument("--seq-rounds", type=int, default=5, help="rounds of the N-in-sequence row (each N runs)")
     ap.add_argument("--par-count", type=int, default=20)
-    ap.add_argument("--par-rounds", type=int, default=None)
+    ap.add_argument("--par-rounds", type=int, default=10)
+    ap.add_argument("--mem-step", type=int, default=16, help="KiB resolution of the memory-limit bisection")
+    ap.add_argument("--deadline", type=float, default=0,
+                    help="epoch seconds: stop starting rounds after this (CI budget)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
     ap.add_argument("--json", default=None)
     ap.add_argument("--runtimes", default=",".join(RUNTIMES))
+    ap.add_argument("--variant", action="append", default=[],
+                    help="NAME=PATH: also measure another husk binary (e.g. a static build)")
     ap.add_argument("--scenarios", default="run,run-nonet,lifecycle,seq,par,exec,mem")
     o = ap.parse_args()
     if o.quick:
         o.n = min(o.n, 3)
-        o.seq_count = min(o.seq_count, 20)
-    o.seq_rounds = o.seq_rounds or o.n
-    o.par_rounds = o.par_rounds or o.n
+        o.seq_count = min(o.seq_count, 10)
+        o.seq_rounds = min(o.seq_rounds, 2)
+        o.par_rounds = min(o.par_rounds, 2)
+        o.mem_step = max(o.mem_step, 256)
     o.runtimes = o.runtimes.split(",")
     o.scenarios = o.scenarios.split(",")
 
@@ -568,7 +651,11 @@ def main():
         b.make_bundles()
         b.probe()
         b.run_all()
+    except KeyboardInterrupt:
+        log("interrupted; cleaning up")
+        return 130
     finally:
+        b.stop_floor_container()
         b.cleanup_containers()
     text, summ = report(b, o)
     if o.out:

@@ -9,7 +9,9 @@ tmp=$(mktemp -d /tmp/husk-bench-ci.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 start=$(date +%s)
-"$here/run.sh" --quick --out "$tmp/bench.md" --json "$tmp/bench.json" "$@"
+# Stop starting new rounds 100 s in, so the whole run (build included) stays
+# under two minutes even on a loaded machine.
+"$here/run.sh" --quick --deadline $((start + 100)) --out "$tmp/bench.md" --json "$tmp/bench.json" "$@"
 rc=$?
 cat "$tmp/bench.md" 2>/dev/null
 echo
@@ -26,7 +28,12 @@ except (OSError, ValueError):
 passed = failed = 0
 skipped = len(d["skipped"])
 for rt, why in d["skipped"].items():
-    print("skipped %s: %s" % (rt, why))
+    if rt == "husk":  # husk is what the benchmark is for: not running it is a failure
+        failed += 1
+        skipped -= 1
+        print("FAIL husk: %s" % why)
+    else:
+        print("skipped %s: %s" % (rt, why))
 for scen, per_rt in d["failures"].items():
     for rt, n in per_rt.items():
         if n:

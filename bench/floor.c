@@ -6,9 +6,14 @@
  *   floor [-N] [-G] ROOTFS [CMD ARGS...]
  *     -N  no network namespace (the "run without netns" scenario)
  *     -G  skip the /sys/fs/cgroup mount (tmpfs plus one bind per v1 hierarchy)
+ *     -V  clone the child with CLONE_VM (no page-table copy; an experiment for
+ *         the runtime's own spawn path)
  *     -c NAME  also do the cgroup work: create NAME in every v1 hierarchy (cpuset
  *              initialised), the spec's device rules (deny all, allow the
  *              defaults), move the child in before it starts, remove after
+ *   floor -e PID [CMD ARGS...]
+ *     the kernel work of `exec`: join PID's namespaces, fork, drop
+ *     capabilities, no_new_privs, exec CMD, wait
  *   CMD defaults to /bin/true; another one is for checking what the floor set up.
  *
  * Exits with the container's exit status (or 128+signal), 1 if a step fails. */
@@ -97,13 +102,18 @@ mount_all (int cgroup_tree)
 static void
 make_devices (void)
 {
-  static const struct { const char *path; int maj, min; } devs[] = {
-    { "dev/null", 1, 3 }, { "dev/zero", 1, 5 },    { "dev/full", 1, 7 },
+  static const struct
+  {
+    const char *path;
+    int maj, min;
+  } devs[] = {
+    { "dev/null", 1, 3 },   { "dev/zero", 1, 5 },    { "dev/full", 1, 7 },
     { "dev/random", 1, 8 }, { "dev/urandom", 1, 9 }, { "dev/tty", 5, 0 },
   };
   static const char *links[][2] = {
-    { "/proc/self/fd", "dev/fd" },     { "/proc/self/fd/0", "dev/stdin" }, { "/proc/self/fd/1", "dev/stdout" },
-    { "/proc/self/fd/2", "dev/stderr" }, { "pts/ptmx", "dev/ptmx" },      { "/proc/kcore", "dev/core" },
+    { "/proc/self/fd", "dev/fd" },       { "/proc/self/fd/0", "dev/stdin" },
+    { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
+    { "pts/ptmx", "dev/ptmx" },          { "/proc/kcore", "dev/core" },
   };
   mode_t old = umask (0);
 
@@ -140,9 +150,10 @@ enter_root (void)
 static void
 mask_and_protect (void)
 {
-  static const char *masked[] = { "/proc/acpi",         "/proc/asound",      "/proc/kcore",        "/proc/keys",
-                                  "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-                                  "/sys/firmware",      "/proc/scsi" };
+  static const char *masked[]
+      = { "/proc/acpi",          "/proc/asound",     "/proc/kcore",       "/proc/keys",
+          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+          "/sys/firmware",       "/proc/scsi" };
   static const char *ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" };
   struct stat st;
 
@@ -187,7 +198,7 @@ drop_caps (void)
   for (int c = 0; c <= last; c++)
     if (!(c < 64 && (keep & (1UL << c))) && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
       die ("capbset_drop", NULL);
-  data[0].effective = data[0].permitted = (unsigned) keep;
+  data[0].effective = data[0].permitted = (unsigned)keep;
   if (syscall (SYS_capset, &hdr, data) < 0)
     die ("capset", NULL);
   /* Ambient needs the cap in inheritable; with none set this fails like in
@@ -230,11 +241,12 @@ copy_file (const char *from, const char *to)
 static void
 cgroup_create (const char *name, pid_t pid)
 {
-  static const char *allow[] = { "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",
-                                 "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm" };
+  static const char *allow[]
+      = { "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm",   "c 1:8 rwm",
+          "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm" };
   char dir[256], path[320], num[16];
 
-  snprintf (num, sizeof num, "%d", (int) pid);
+  snprintf (num, sizeof num, "%d", (int)pid);
   for (int i = 0; i < nhier; i++)
     {
       snprintf (dir, sizeof dir, "/sys/fs/cgroup/%.63s/%.100s", hier[i], name);
@@ -276,8 +288,8 @@ cgroup_remove (const char *name)
 static int
 child (int cgroup_tree, int gate)
 {
-  static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
-                                "HOME=/root", NULL };
+  static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                "TERM=xterm", "HOME=/root", NULL };
   const struct rlimit nofile = { 1024, 1024 };
   char c;
 
@@ -308,6 +320,52 @@ child (int cgroup_tree, int gate)
   die ("execve", cmd[0]);
 }
 
+static int
+exec_in (const char *pid)
+{
+  static const char *ns[] = { "ipc", "uts", "net", "pid", "mnt" };
+  static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                "TERM=xterm", "HOME=/root", NULL };
+  char path[64];
+  int status;
+  pid_t child;
+
+  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+    {
+      snprintf (path, sizeof path, "/proc/%s/ns/%s", pid, ns[i]);
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || setns (fd, 0) < 0)
+        die ("setns", path);
+      close (fd);
+    }
+  if (chdir ("/") < 0)
+    die ("chdir", "/");
+  child = fork ();
+  if (child < 0)
+    die ("fork", NULL);
+  if (child == 0)
+    {
+      if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        die ("no_new_privs", NULL);
+      drop_caps ();
+      execve (cmd[0], cmd, envp);
+      die ("execve", cmd[0]);
+    }
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      die ("waitpid", NULL);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+static int vm_args[2];
+
+static int
+child_vm (void *arg)
+{
+  int *a = arg;
+  return child (a[0], a[1]);
+}
+
 static void
 list_hierarchies (void)
 {
@@ -328,20 +386,40 @@ main (int argc, char **argv)
 {
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
   static char *default_cmd[] = { "/bin/true", NULL };
-  int cgroup_tree = 1, opt, status, gate[2] = { -1, -1 };
+  int cgroup_tree = 1, share_vm = 0, opt, status, gate[2] = { -1, -1 };
+  const char *exec_pid = NULL;
   pid_t pid;
 
-  while ((opt = getopt (argc, argv, "+NGc:")) != -1)
+  while ((opt = getopt (argc, argv, "+NGVc:e:")) != -1)
     switch (opt)
       {
-      case 'N': flags &= ~CLONE_NEWNET; break;
-      case 'G': cgroup_tree = 0; break;
-      case 'c': cgroup = optarg; break;
-      default: fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...]\n"); return 2;
+      case 'N':
+        flags &= ~CLONE_NEWNET;
+        break;
+      case 'G':
+        cgroup_tree = 0;
+        break;
+      case 'V':
+        share_vm = 1;
+        break;
+      case 'c':
+        cgroup = optarg;
+        break;
+      case 'e':
+        exec_pid = optarg;
+        break;
+      default:
+        fprintf (stderr, "usage: floor [-N] [-G] [-V] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n");
+        return 2;
       }
+  if (exec_pid)
+    {
+      cmd = optind < argc ? argv + optind : default_cmd;
+      return exec_in (exec_pid);
+    }
   if (optind >= argc)
     {
-      fprintf (stderr, "usage: floor [-N] [-G] [-c CGROUP] ROOTFS [CMD...]\n");
+      fprintf (stderr, "usage: floor [-N] [-G] [-V] [-c CGROUP] ROOTFS [CMD...] | floor -e PID [CMD...]\n");
       return 2;
     }
   rootfs = argv[optind];
@@ -350,8 +428,17 @@ main (int argc, char **argv)
     list_hierarchies ();
   if (cgroup && pipe2 (gate, O_CLOEXEC) < 0)
     die ("pipe", NULL);
-  /* fork-like clone: the child runs on a copy of our stack. */
-  pid = syscall (SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
+  if (share_vm)
+    {
+      /* The child runs on its own stack in our address space until execve:
+       * no page tables to copy. It only makes syscalls and never returns. */
+      static char stack[256 * 1024] __attribute__ ((aligned (16)));
+      vm_args[0] = cgroup_tree;
+      vm_args[1] = gate[0];
+      pid = clone (child_vm, stack + sizeof stack, flags | CLONE_VM | SIGCHLD, vm_args);
+    }
+  else /* fork-like clone: the child runs on a copy of our stack. */
+    pid = syscall (SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
   if (pid < 0)
     die ("clone", NULL);
   if (pid == 0)

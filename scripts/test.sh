@@ -92,6 +92,9 @@ run_pytest e2e tests/integration
 
 if compgen -G "tests/clients/test_*.py" >/dev/null; then
   step "client tests (tests/clients)"
+  # podman, containerd, docker.io (unpacked), tmux: installed here so a
+  # fresh machine runs the client scenarios instead of skipping them.
+  ./scripts/clients-setup.sh </dev/null || note clients-setup "failed: client tests will skip"
   run_pytest clients tests/clients
 fi
 

@@ -98,3 +98,9 @@ husk_parse_int (const char *s, long min, long max, long *out)
   *out = v;
   return 0;
 }
+
+int
+husk_cli_no_opt (int opt, const char *arg, void *data)
+{
+  return -1;
+}

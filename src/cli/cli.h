@@ -13,6 +13,8 @@
  * --help/-h prints `usage` and makes *done true. Returns the index of the
  * first operand or -1 after printing an error. */
 typedef int (*husk_opt_fn) (int opt, const char *arg, void *data);
+/* For commands without flags of their own. */
+int husk_cli_no_opt (int opt, const char *arg, void *data);
 int husk_cli_parse (int argc, char **argv, const char *usage, const struct option *opts, husk_opt_fn on_opt,
                     void *data, bool *done);
 /* Check the operand count; prints "husk CMD: ..." and returns -1 if off. */

@@ -5,18 +5,12 @@
 
 static const char usage[] = "Usage: husk features\n\nPrint the features husk supports (OCI features JSON).\n";
 
-static int
-no_opt (int opt, const char *arg, void *data)
-{
-  return -1;
-}
-
 int
 husk_cmd_features (struct husk_global *g, int argc, char **argv)
 {
   json_object *f;
   bool done;
-  int first = husk_cli_parse (argc, argv, usage, NULL, no_opt, NULL, &done);
+  int first = husk_cli_parse (argc, argv, usage, NULL, husk_cli_no_opt, NULL, &done);
   if (first < 0 || done)
     return first < 0;
   if (husk_cli_operands (argc, argv, first, 0, 0, usage) < 0)

@@ -8,12 +8,6 @@ static const char usage[] = "Usage: husk pause CONTAINER_ID\n\n"
                             "Suspend all processes of the container (cgroup freezer). `state` then\n"
                             "reports \"paused\".\n";
 
-static int
-no_opt (int opt, const char *arg, void *data)
-{
-  return 0;
-}
-
 /* Shared by pause and resume: freeze or thaw, checking the status first. */
 int husk_cmd_freeze_common (struct husk_global *g, int argc, char **argv, bool freeze, const char *usage);
 
@@ -24,7 +18,7 @@ husk_cmd_freeze_common (struct husk_global *g, int argc, char **argv, bool freez
   struct husk_container *c = NULL;
   struct husk_cgroup *cg = NULL;
   bool done;
-  int first = husk_cli_parse (argc, argv, use, NULL, no_opt, NULL, &done);
+  int first = husk_cli_parse (argc, argv, use, NULL, husk_cli_no_opt, NULL, &done);
   if (first < 0 || done)
     return first < 0;
   if (husk_cli_operands (argc, argv, first, 1, 1, use) < 0)

@@ -3,18 +3,12 @@
 
 static const char usage[] = "Usage: husk start CONTAINER_ID\n\nStart a created container.\n";
 
-static int
-no_opt (int opt, const char *arg, void *data)
-{
-  return -1;
-}
-
 int
 husk_cmd_start (struct husk_global *g, int argc, char **argv)
 {
   husk_error_t err = NULL;
   bool done;
-  int first = husk_cli_parse (argc, argv, usage, NULL, no_opt, NULL, &done);
+  int first = husk_cli_parse (argc, argv, usage, NULL, husk_cli_no_opt, NULL, &done);
   if (first < 0 || done)
     return first < 0;
   if (husk_cli_operands (argc, argv, first, 1, 1, usage) < 0)

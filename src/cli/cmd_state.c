@@ -5,12 +5,6 @@
 
 static const char usage[] = "Usage: husk state CONTAINER_ID\n\nPrint the OCI state of a container as JSON.\n";
 
-static int
-no_opt (int opt, const char *arg, void *data)
-{
-  return -1;
-}
-
 int
 husk_cmd_state (struct husk_global *g, int argc, char **argv)
 {
@@ -18,7 +12,7 @@ husk_cmd_state (struct husk_global *g, int argc, char **argv)
   struct husk_container *c = NULL;
   json_object *o;
   bool done;
-  int first = husk_cli_parse (argc, argv, usage, NULL, no_opt, NULL, &done);
+  int first = husk_cli_parse (argc, argv, usage, NULL, husk_cli_no_opt, NULL, &done);
   if (first < 0 || done)
     return first < 0;
   if (husk_cli_operands (argc, argv, first, 1, 1, usage) < 0)

@@ -16,7 +16,8 @@
  *      seccomp compile, LSM), so `create` reports it and nothing of the
  *      user's process has run.
  *   5. READY, then block reading the exec fifo until `start`.
- *   6. startContainer hooks, identity/capabilities, LSM label, seccomp
+ *   6. startContainer hooks, then husk_process_finalize: LSM label,
+ *      identity/capabilities and seccomp
  *      last (so it filters the user's program and not our setup), exec. */
 #include "container/init.h"
 
@@ -90,6 +91,10 @@ setup_namespaces (struct husk_init_ctx *ctx, husk_error_t *err)
   if (husk_ns_is_new (ctx->cfg, HUSK_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return husk_error (err, errno, "create cgroup namespace");
   if (husk_ns_is_new (ctx->cfg, HUSK_NS_UTS) && husk_set_hostname (ctx->cfg, err) < 0)
+    return -1;
+  /* Compile seccomp now: a bad profile fails `create`, and a notify
+   * listenerPath must be connected while the host filesystem is visible. */
+  if (husk_seccomp_prepare (ctx->cfg->seccomp, &ctx->seccomp, err) < 0)
     return -1;
   return 0;
 }
@@ -186,8 +191,6 @@ prepare_process (struct husk_init_ctx *ctx, char **exe, husk_error_t *err)
     return -1;
   if (husk_lsm_check (ctx->cfg, p, err) < 0)
     return -1;
-  if (husk_seccomp_prepare (ctx->cfg->seccomp, &ctx->seccomp, err) < 0)
-    return -1;
   return 0;
 }
 
@@ -221,19 +224,17 @@ finish_and_exec (struct husk_init_ctx *ctx, const char *exe, husk_error_t *err)
       if (husk_hooks_run (ctx->cfg, HUSK_HOOK_START_CONTAINER, state, err) < 0)
         return -1;
     }
-  if (husk_process_set_identity (p, ctx->new_userns, err) < 0)
-    return -1;
-  if (husk_lsm_apply (p, err) < 0)
-    return -1;
-  /* CVE-2024-21626: no fd of ours may reach the container. */
+  /* CVE-2024-21626: no fd of ours may reach the container. Before the
+   * seccomp filter, which may block close_range. */
   if (husk_cloexec_fds_from (keep, err) < 0)
     return -1;
-  if (ctx->seccomp)
-    {
-      cleanup_free char *state = husk_init_state_json (ctx, "running");
-      if (husk_seccomp_load (ctx->seccomp, state, err) < 0)
-        return -1;
-    }
+  {
+    cleanup_free char *state = husk_init_state_json (ctx, "running");
+    /* LSM label, identity, capabilities, NNP and seccomp, in the order
+     * noNewPrivileges needs (see linux/seccomp.h). */
+    if (husk_process_finalize (p, ctx->new_userns, ctx->seccomp, state, err) < 0)
+      return -1;
+  }
   execve (exe, p->args, p->env);
   return husk_error (err, errno, "exec `%s`", exe);
 }
@@ -244,6 +245,7 @@ husk_init_main (struct husk_init_ctx *ctx)
   husk_error_t err = NULL;
   cleanup_free char *exe = NULL;
   struct husk_rootfs_opts ro = { .rootfs = ctx->rootfs, .no_pivot = ctx->opts->no_pivot,
+                                 .bundle = ctx->bundle,
                                  .in_userns = ctx->new_userns };
   sigset_t none;
   /* `run` blocks every signal to forward them; the container must start

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif

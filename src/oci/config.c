@@ -11,14 +11,6 @@
 
 #include "util/fs.h"
 
-#define TRY(x)      \
-  do                \
-    {               \
-      if ((x) < 0)  \
-        return -1;  \
-    }               \
-  while (0)
-
 static int
 parse_caps (json_object *proc, struct husk_caps *caps, husk_error_t *err)
 {

@@ -6,14 +6,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define TRY(x)      \
-  do                \
-    {               \
-      if ((x) < 0)  \
-        return -1;  \
-    }               \
-  while (0)
-
 static int
 parse_namespaces (json_object *lx, struct husk_config *cfg, husk_error_t *err)
 {

@@ -42,6 +42,15 @@ static inline void cleanup_errorp (husk_error_t *e) { husk_error_free (e); }
 #define cleanup_strv __attribute__ ((cleanup (cleanup_strvp)))
 #define cleanup_error __attribute__ ((cleanup (cleanup_errorp)))
 
+/* Return -1 from the caller when the call x fails. */
+#define TRY(x)      \
+  do                \
+    {               \
+      if ((x) < 0)  \
+        return -1;  \
+    }               \
+  while (0)
+
 /* Move an owned value out of a cleanup variable. */
 #define steal_ptr(p) ({ __typeof__ (p) _t = (p); (p) = NULL; _t; })
 #define steal_fd(fd) ({ int _t = (fd); (fd) = -1; _t; })

@@ -272,3 +272,47 @@ def test_starts_under_1mib_memory_limit(runtime, make_bundle):
     r = run(runtime, b.save(), prefix="security-mem")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "started"
+
+
+def test_exec_process_gets_the_same_hardening(runtime, make_bundle, tmp_path):
+    from security_helpers import start_detached, wait_stopped
+    b = make_bundle(args=["sleep", "60"])
+    b.config["root"]["readonly"] = False
+    b.config["linux"]["seccomp"] = errno_profile()
+    b.save()
+    cid = runtime.new_id("security-exec")
+    start_detached(runtime, b, cid, str(tmp_path / "container.log"))
+    try:
+        r = runtime.run("exec", cid, "sh", "-c", "cat /proc/self/status; mkdir /tmp/blocked && echo created")
+        st = status_of(r.stdout)
+        assert st["Seccomp"] == "2", r.stderr
+        assert st["NoNewPrivs"] == "1"
+        assert int(st["CapEff"], 16) == mask("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE")
+        assert int(st["CapBnd"], 16) == mask("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE")
+        assert "created" not in r.stdout
+        assert os.strerror(errno.EXDEV) in r.stderr
+    finally:
+        runtime.run("kill", cid, "KILL")
+        wait_stopped(runtime, cid)
+
+
+def test_seccomp_flags_and_argument_conditions(runtime, make_bundle):
+    """chmod to 0777 is refused (EQ on the mode argument), other modes
+    pass; the filter flags are accepted and the filter is in place."""
+    p = {"defaultAction": "SCMP_ACT_ALLOW",
+         "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"],
+         "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+         "syscalls": [
+             {"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EXDEV,
+              "args": [{"index": 1, "value": 0o777, "op": "SCMP_CMP_EQ"}]},
+             {"names": ["fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EXDEV,
+              "args": [{"index": 2, "value": 0o777, "op": "SCMP_CMP_EQ"}]}]}
+    b = make_bundle(args=["sh", "-c", "touch /tmp/f; chmod 644 /tmp/f && echo mode644; "
+                          "chmod 777 /tmp/f && echo mode777; grep Seccomp: /proc/self/status"])
+    b.config["root"]["readonly"] = False
+    b.config["linux"]["seccomp"] = p
+    r = run(runtime, b.save())
+    assert "mode644" in r.stdout, r.stderr
+    assert "mode777" not in r.stdout
+    assert os.strerror(errno.EXDEV) in r.stderr
+    assert "Seccomp:\t2" in r.stdout

@@ -34,14 +34,6 @@ opt_u64 (json_object *o, const char *base, const char *key, struct husk_cg_opt *
   return 0;
 }
 
-#define TRY(x)                                                                                               \
-  do                                                                                                         \
-    {                                                                                                        \
-      if ((x) < 0)                                                                                           \
-        return -1;                                                                                           \
-    }                                                                                                        \
-  while (0)
-
 static int
 parse_memory (json_object *r, const char *base, struct husk_cg_res *res, husk_error_t *err)
 {

@@ -8,14 +8,6 @@
 
 #include "util/log.h"
 
-#define TRY(x)                                                                                               \
-  do                                                                                                         \
-    {                                                                                                        \
-      if ((x) < 0)                                                                                           \
-        return -1;                                                                                           \
-    }                                                                                                        \
-  while (0)
-
 static int
 wr_max (const char *d, const char *file, int64_t v, husk_error_t *err)
 {

@@ -1,0 +1,2 @@
+build-static/obj/src/util/log.o: src/util/log.c src/util/log.h
+src/util/log.h:
