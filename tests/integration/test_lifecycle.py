@@ -181,7 +181,9 @@ def test_kill_signal_spellings_trapped(runtime, make_bundle, outdir, spec):
     num = int(getattr(signal, "SIG" + spec.replace("SIG", "")) if not spec.isdigit() else spec)
     b = make_bundle()
     add_bind(b, outdir)
-    sh(b, f"trap 'echo {num} > /out/got' {num}; touch /out/ready; while :; do sleep 0.1; done")
+    # written then renamed: the test must never read a half-written file
+    sh(b, f"trap 'echo {num} > /out/got.tmp; mv /out/got.tmp /out/got' {num}; touch /out/ready; "
+          f"while :; do sleep 0.1; done")
     cid = runtime.new_id()
     assert runtime.run("run", "-d", "--bundle", b.path, cid).returncode == 0
     wait_for(lambda: os.path.exists(marker(outdir, "ready")), what="trap installed")
