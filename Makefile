@@ -42,8 +42,11 @@ $(BUILD)/libhusk.a: $(LIB_OBJS)
 $(BUILD)/husk: $(CLI_OBJS) $(BUILD)/libhusk.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libhusk.a $(LIBS)
 
+# The shim links statically: one shim lives per container, and without
+# shared-library mappings an idle one stays under 1 MiB of RSS.
+SHIM_STATIC = $(if $(filter 1,$(SAN)),,-static -Wl,--gc-sections)
 $(BUILD)/containerd-shim-husk-v2: $(SHIM_OBJS) $(BUILD)/libhusk.a
-	$(CC) $(LDFLAGS) -o $@ $(SHIM_OBJS) $(BUILD)/libhusk.a $(LIBS) -lprotobuf-c
+	$(CC) $(LDFLAGS) $(SHIM_STATIC) -o $@ $(SHIM_OBJS) $(BUILD)/libhusk.a -lprotobuf-c
 
 $(BUILD)/gen/shim/proto/%.pb-c.c $(BUILD)/gen/shim/proto/%.pb-c.h: src/shim/proto/%.proto
 	@mkdir -p $(BUILD)/gen
@@ -71,9 +74,13 @@ clean:
 format:
 	clang-format -i $(shell find src tests/unit bench -name '*.[ch]')
 
+# cppcheck cannot see __attribute__((cleanup)), so every cleanup_free /
+# cleanup_close variable looks leaked to it: leak checks are left to
+# ASan/LSan in `make SAN=1 check`.
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --inline-suppr \
-	  --suppress=missingIncludeSystem -Isrc -I$(BUILD)/gen --error-exitcode=1 src bench
+	  --suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
+	  --suppress=leakNoVarFunctionCall -Isrc -I$(BUILD)/gen --error-exitcode=1 src bench
 
 .PHONY: all check clean format lint
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

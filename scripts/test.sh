@@ -21,7 +21,7 @@ failed=()
 [ "$(id -u)" = 0 ] || { echo "test.sh: run as root (sudo ./scripts/test.sh)" >&2; exit 1; }
 
 note() { summary+=("$1: $2"); }
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s  (%ds elapsed)\n' "$*" "$SECONDS"; }
 
 # pytest: exit 5 (no tests collected) is not a failure.
 run_pytest() {
@@ -92,10 +92,14 @@ run_pytest e2e tests/integration
 
 if compgen -G "tests/clients/test_*.py" >/dev/null; then
   step "client tests (tests/clients)"
+  # podman, containerd, docker.io (unpacked), tmux: installed here so a
+  # fresh machine runs the client scenarios instead of skipping them.
+  ./scripts/clients-setup.sh </dev/null || note clients-setup "failed: client tests will skip"
   run_pytest clients tests/clients
 fi
 
 step "summary"
+echo "total time: ${SECONDS}s"
 for s in "${summary[@]}"; do echo "$s"; done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"

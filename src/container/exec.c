@@ -38,7 +38,8 @@
 #include "util/fs.h"
 #include "util/log.h"
 
-struct exec_run {
+struct exec_run
+{
   struct husk_exec_ctx ctx;
   struct husk_container *c;
   struct husk_config *cfg;
@@ -141,7 +142,7 @@ setup_console (struct exec_run *x, husk_error_t *err)
   ctx->console_fd = sv[1];
   /* Start at our terminal's size, so the process never sees another. */
   if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ctx->ws) < 0 && ioctl (STDOUT_FILENO, TIOCGWINSZ, &ctx->ws) < 0)
-    ctx->ws = (struct winsize) { 0 };
+    ctx->ws = (struct winsize){ 0 };
   return 0;
 }
 
@@ -149,7 +150,8 @@ static char *
 state_string (struct husk_container *c)
 {
   json_object *o = husk_container_state_json (c);
-  char *s = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  char *s
+      = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put (o);
   return s;
 }
@@ -167,11 +169,13 @@ prepare (struct exec_run *x, husk_error_t *err)
   if (asprintf (&cfgpath, "%s/config.json", x->c->dir) < 0)
     return husk_error (err, ENOMEM, "exec");
   if (husk_config_load (cfgpath, false, &x->cfg, err) < 0
-      || husk_exec_build_process (ctx->o, x->cfg, &ctx->p, &x->process_json, err) < 0 || check_terminal (x, err) < 0)
+      || husk_exec_build_process (ctx->o, x->cfg, &ctx->p, &x->process_json, err) < 0
+      || check_terminal (x, err) < 0)
     return -1;
   if (ctx->p->caps.present && husk_caps_check_for (&ctx->p->caps, ctx->in_userns, err) < 0)
     return -1;
-  if (husk_lsm_check (x->cfg, ctx->p, err) < 0 || husk_seccomp_prepare (x->cfg->seccomp, &ctx->seccomp, err) < 0)
+  if (husk_lsm_check (x->cfg, ctx->p, err) < 0
+      || husk_seccomp_prepare (x->cfg->seccomp, &ctx->seccomp, err) < 0)
     return -1;
   if (open_init (x, err) < 0 || setup_console (x, err) < 0)
     return -1;
@@ -250,7 +254,7 @@ write_pid_file (const char *path, pid_t pid, husk_error_t *err)
 {
   char buf[16];
   int n = snprintf (buf, sizeof buf, "%d", pid);
-  if (path && husk_write_file_atomic (path, buf, (size_t) n, 0644, err) < 0)
+  if (path && husk_write_file_atomic (path, buf, (size_t)n, 0644, err) < 0)
     return husk_error_prefix (err, "--pid-file");
   return 0;
 }
@@ -259,7 +263,8 @@ static void
 release (struct exec_run *x)
 {
   struct husk_exec_ctx *ctx = &x->ctx;
-  int *fds[] = { &ctx->sync_fd, &ctx->parent_fd, &ctx->root_fd, &ctx->console_fd, &ctx->console_peer, &x->master };
+  int *fds[]
+      = { &ctx->sync_fd, &ctx->parent_fd, &ctx->root_fd, &ctx->console_fd, &ctx->console_peer, &x->master };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     if (*fds[i] >= 0)
       {
@@ -284,8 +289,13 @@ release (struct exec_run *x)
 int
 husk_container_exec (const struct husk_exec_opts *o, int *status, husk_error_t *err)
 {
-  struct exec_run x = { .ctx = { .o = o, .sync_fd = -1, .parent_fd = -1, .lock_fd = -1, .root_fd = -1,
-                                 .console_fd = -1, .console_peer = -1 },
+  struct exec_run x = { .ctx = { .o = o,
+                                 .sync_fd = -1,
+                                 .parent_fd = -1,
+                                 .lock_fd = -1,
+                                 .root_fd = -1,
+                                 .console_fd = -1,
+                                 .console_peer = -1 },
                         .master = -1 };
   sigset_t all;
   int r = -1;
@@ -293,7 +303,7 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, husk_error_t *
   for (int t = 0; t < HUSK_NS_COUNT; t++)
     x.ctx.ns_fds[t] = -1;
   /* Before we open anything: which of the fds to preserve are the caller's. */
-  x.ctx.preserved = calloc ((size_t) o->preserve_fds + 1, sizeof (bool));
+  x.ctx.preserved = calloc ((size_t)o->preserve_fds + 1, sizeof (bool));
   if (x.ctx.preserved == NULL)
     return husk_error (err, ENOMEM, "exec");
   for (int i = 0; i < o->preserve_fds; i++)

@@ -10,26 +10,27 @@
 #include "oci/config.h"
 #include "util/error.h"
 
-struct husk_exec_opts {
+struct husk_exec_opts
+{
   const char *root;
   const char *id;
-  const char *process_path;   /* --process: the whole process, flags below ignored */
-  char **args;                /* the command (NULL-terminated), without --process */
-  bool tty;                   /* -t */
+  const char *process_path; /* --process: the whole process, flags below ignored */
+  char **args;              /* the command (NULL-terminated), without --process */
+  bool tty;                 /* -t */
   const char *console_socket;
   bool detach;
   const char *pid_file;
-  char **env;                 /* -e K=V, NULL-terminated, may be NULL */
+  char **env; /* -e K=V, NULL-terminated, may be NULL */
   const char *cwd;
-  const char *user;           /* UID[:GID] */
-  char **additional_gids;     /* strings, NULL-terminated, may be NULL */
-  char **caps;                /* --cap, NULL-terminated, may be NULL */
+  const char *user;       /* UID[:GID] */
+  char **additional_gids; /* strings, NULL-terminated, may be NULL */
+  char **caps;            /* --cap, NULL-terminated, may be NULL */
   bool no_new_privs;
   const char *process_label;
   const char *apparmor;
   int preserve_fds;
   bool ignore_paused;
-  char **cgroups;             /* --cgroup [CTRL[,CTRL]:]PATH, may be NULL */
+  char **cgroups; /* --cgroup [CTRL[,CTRL]:]PATH, may be NULL */
 };
 
 /* Foreground: returns the process's exit status (128+N on signal N) in
@@ -39,8 +40,8 @@ int husk_container_exec (const struct husk_exec_opts *o, int *status, husk_error
 
 /* Build the process to run from the container's config and the flags
  * (or from --process). *json_keep holds the strings *out borrows. */
-int husk_exec_build_process (const struct husk_exec_opts *o, struct husk_config *cfg, struct husk_process **out,
-                             json_object **json_keep, husk_error_t *err);
+int husk_exec_build_process (const struct husk_exec_opts *o, struct husk_config *cfg,
+                             struct husk_process **out, json_object **json_keep, husk_error_t *err);
 
 /* Environment as runc passes it: one entry per name, the last one wins;
  * HOME added from `home` when missing. Returns a malloc'd vector of

@@ -10,7 +10,8 @@
 #include "linux/cgroups/cgroup.h"
 #include "util/fs.h"
 
-struct sub {
+struct sub
+{
   char *ctrl; /* "" for all hierarchies */
   const char *path;
 };
@@ -65,7 +66,7 @@ parse_subs (char **args, struct sub *subs, size_t *n, size_t max, husk_error_t *
     {
       const char *colon = strchr (args[i], ':');
       const char *path = colon ? colon + 1 : args[i];
-      cleanup_free char *ctrls = colon ? strndup (args[i], (size_t) (colon - args[i])) : strdup ("");
+      cleanup_free char *ctrls = colon ? strndup (args[i], (size_t)(colon - args[i])) : strdup ("");
       char *save = NULL;
       if (ctrls == NULL)
         return husk_error (err, ENOMEM, "--cgroup");
@@ -76,7 +77,7 @@ parse_subs (char **args, struct sub *subs, size_t *n, size_t max, husk_error_t *
           for (size_t j = 0; j < *n; j++)
             if (subs[j].ctrl[0] == '\0')
               return husk_error (err, 0, "--cgroup: more than one path without a controller");
-          subs[(*n)++] = (struct sub) { .ctrl = strdup (""), .path = path };
+          subs[(*n)++] = (struct sub){ .ctrl = strdup (""), .path = path };
           continue;
         }
       if (ctrls[0] == '\0' || ctrls[0] == ',' || ctrls[strlen (ctrls) - 1] == ',' || strstr (ctrls, ",,"))
@@ -88,7 +89,7 @@ parse_subs (char **args, struct sub *subs, size_t *n, size_t max, husk_error_t *
               return husk_error (err, 0, "--cgroup: controller `%s` given more than once", c);
           if (*n >= max)
             return husk_error (err, 0, "--cgroup: too many controllers");
-          subs[(*n)++] = (struct sub) { .ctrl = strdup (c), .path = path };
+          subs[(*n)++] = (struct sub){ .ctrl = strdup (c), .path = path };
         }
     }
   return 0;
@@ -102,7 +103,7 @@ write_pid (const char *dir, const char *sub, pid_t pid, husk_error_t *err)
   int n = snprintf (buf, sizeof buf, "%d", pid);
   if (asprintf (&path, "%s%s%s/cgroup.procs", dir, sub ? "/" : "", sub ? sub : "") < 0)
     return husk_error (err, ENOMEM, "cgroup");
-  if (husk_write_existing_at (AT_FDCWD, path, buf, (size_t) n, err) < 0)
+  if (husk_write_existing_at (AT_FDCWD, path, buf, (size_t)n, err) < 0)
     return husk_error_prefix (err, sub ? "--cgroup: join sub-cgroup `%s`" : "join the container's cgroup%s",
                               sub ? sub : "");
   return 0;

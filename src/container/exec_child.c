@@ -25,11 +25,13 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <linux/keyctl.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "container/sync.h"
 #include "linux/caps.h"
+#include "linux/cwd.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -125,8 +127,8 @@ setup_terminal (struct husk_exec_ctx *ctx, husk_error_t *err)
   if (slave < 0)
     return -1;
   if (ws.ws_row == 0 && ws.ws_col == 0)
-    ws = (struct winsize) { .ws_row = (unsigned short) ctx->p->console_height,
-                            .ws_col = (unsigned short) ctx->p->console_width };
+    ws = (struct winsize){ .ws_row = (unsigned short)ctx->p->console_height,
+                           .ws_col = (unsigned short)ctx->p->console_width };
   if ((ws.ws_row || ws.ws_col) && ioctl (slave, TIOCSWINSZ, &ws) < 0)
     return husk_error (err, errno, "terminal: set the window size");
   if (husk_send_fd (ctx->console_fd, master, name, err) < 0)
@@ -153,7 +155,8 @@ passwd_home (uid_t uid)
   if (fd < 0)
     return NULL;
   if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size > (1 << 22)
-      || (text = calloc (1, (size_t) st.st_size + 1)) == NULL || husk_read_all (fd, text, (size_t) st.st_size) < 0)
+      || (text = calloc (1, (size_t)st.st_size + 1)) == NULL
+      || husk_read_all (fd, text, (size_t)st.st_size) < 0)
     {
       close (fd);
       return NULL;
@@ -171,7 +174,8 @@ passwd_home (uid_t uid)
           if (p)
             *p++ = '\0';
         }
-      if (n >= 6 && f[2][0] && strtoul (f[2], NULL, 10) == uid && strspn (f[2], "0123456789") == strlen (f[2]))
+      if (n >= 6 && f[2][0] && strtoul (f[2], NULL, 10) == uid
+          && strspn (f[2], "0123456789") == strlen (f[2]))
         home = strdup (f[5]);
     }
   return home;
@@ -193,6 +197,18 @@ setup_env (struct husk_exec_ctx *ctx, husk_error_t *err)
 
 /* Only fds the caller gave us: one of ours that landed in a gap of the
  * range stays close-on-exec. */
+/* As runc: a session keyring of the container's, not the caller's. */
+static int
+join_session_keyring (struct husk_exec_ctx *ctx, husk_error_t *err)
+{
+  char name[300];
+  snprintf (name, sizeof name, "_ses.%s", ctx->o->id);
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0 && errno != EPERM
+      && errno != ENOSYS && errno != EACCES && errno != EDQUOT)
+    return husk_error (err, errno, "exec: join the session keyring");
+  return 0;
+}
+
 static int
 pass_preserved_fds (struct husk_exec_ctx *ctx, int keep, husk_error_t *err)
 {
@@ -214,8 +230,12 @@ prepare (struct husk_exec_ctx *ctx, char **exe, husk_error_t *err)
     return husk_error (err, errno, "exec: setsid");
   if (p->terminal && setup_terminal (ctx, err) < 0)
     return -1;
-  if (chdir (p->cwd) < 0)
-    return husk_error (err, errno, "exec: cwd: chdir to `%s`", p->cwd);
+  if (join_session_keyring (ctx, err) < 0)
+    return -1;
+  /* CVE-2024-21626: the cwd resolves inside the container, never through
+   * an fd of ours (/proc/self/fd/N). */
+  if (husk_chdir_in_container (p->cwd, err) < 0)
+    return husk_error_prefix (err, "exec: cwd");
   if (setup_env (ctx, err) < 0 || husk_find_executable (p, exe, err) < 0)
     return -1;
   return 0;
@@ -261,7 +281,7 @@ husk_exec_intermediate (struct husk_exec_ctx *ctx)
       || husk_ns_join (ctx->ns_fds, &err) < 0)
     fail (ctx, &err);
   husk_ns_close (ctx->ns_fds);
-  pid = (pid_t) syscall (SYS_clone, (unsigned long) CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
   if (pid < 0)
     {
       husk_error (&err, errno, "exec: fork into the container");

@@ -12,21 +12,22 @@
 struct husk_seccomp;
 
 /* Built by husk before fork; the children see it in their copy of memory. */
-struct husk_exec_ctx {
+struct husk_exec_ctx
+{
   const struct husk_exec_opts *o;
   struct husk_process *p;
-  int sync_fd;             /* the children's end of the SEQPACKET pair */
-  int parent_fd;           /* husk's end (closed in the children) */
-  int lock_fd;             /* the container lock (closed in the children) */
+  int sync_fd;               /* the children's end of the SEQPACKET pair */
+  int parent_fd;             /* husk's end (closed in the children) */
+  int lock_fd;               /* the container lock (closed in the children) */
   int ns_fds[HUSK_NS_COUNT]; /* namespaces to join, -1 where we share it */
-  int root_fd;             /* O_PATH of the init's root directory */
-  int console_fd;          /* where the pty master goes, -1 without terminal */
-  int console_peer;        /* husk's end of an internal console pair, or -1 */
-  struct winsize ws;       /* initial terminal size (0x0: leave it) */
-  bool in_userns;          /* the container has its own user namespace */
+  int root_fd;               /* O_PATH of the init's root directory */
+  int console_fd;            /* where the pty master goes, -1 without terminal */
+  int console_peer;          /* husk's end of an internal console pair, or -1 */
+  struct winsize ws;         /* initial terminal size (0x0: leave it) */
+  bool in_userns;            /* the container has its own user namespace */
   struct husk_seccomp *seccomp;
   char *state_json;
-  bool *preserved;         /* [i]: fd 3+i was open when exec started */
+  bool *preserved; /* [i]: fd 3+i was open when exec started */
 };
 
 /* Runs in a child of husk: joins the namespaces, forks the process that

@@ -30,7 +30,7 @@ load_process_file (const char *path, struct husk_process **out, json_object **ke
   tok = json_tokener_new ();
   if (tok == NULL)
     return husk_error (err, ENOMEM, "--process");
-  obj = json_tokener_parse_ex (tok, text, (int) len);
+  obj = json_tokener_parse_ex (tok, text, (int)len);
   if (obj == NULL || json_tokener_get_error (tok) != json_tokener_success)
     {
       int line, col;
@@ -60,7 +60,7 @@ parse_uint (const char *s, const char *what, uint32_t *out, husk_error_t *err)
   v = strtoul (s, &end, 10);
   if (*s == '\0' || *s == '-' || *end || errno || v > UINT32_MAX)
     return husk_error (err, 0, "%s: `%s` is not a number", what, s);
-  *out = (uint32_t) v;
+  *out = (uint32_t)v;
   return 0;
 }
 
@@ -71,10 +71,11 @@ apply_user (struct husk_process *p, const char *user, char **gids, husk_error_t 
   uint32_t v;
   if (user)
     {
-      cleanup_free char *copy = strdup (user);
+      char copy[64];
       char *colon;
-      if (copy == NULL)
-        return husk_error (err, ENOMEM, "--user");
+      if (strlen (user) >= sizeof copy)
+        return husk_error (err, 0, "--user: `%s` is not UID[:GID]", user);
+      strcpy (copy, user);
       colon = strchr (copy, ':');
       if (colon)
         {
@@ -112,7 +113,7 @@ apply_caps (struct husk_process *p, char **caps, husk_error_t *err)
       int cap;
       snprintf (name, sizeof name, "%s%s", strncasecmp (caps[i], "CAP_", 4) ? "CAP_" : "", caps[i]);
       for (char *c = name; *c; c++)
-        *c = (char) (*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
       cap = husk_cap_from_name (name);
       if (cap < 0)
         return husk_error (err, 0, "--cap: unknown capability `%s`", caps[i]);
@@ -175,7 +176,8 @@ husk_exec_build_process (const struct husk_exec_opts *o, struct husk_config *cfg
     return load_process_file (o->process_path, out, keep, err);
   p = cfg->process;
   if (p == NULL)
-    return husk_error (err, 0, "exec: the container's config has no process to take defaults from; use --process");
+    return husk_error (err, 0,
+                       "exec: the container's config has no process to take defaults from; use --process");
   if (replace_args (p, o->args, err) < 0 || append_env (p, o->env, err) < 0
       || apply_user (p, o->user, o->additional_gids, err) < 0 || apply_caps (p, o->caps, err) < 0)
     return -1;
@@ -183,12 +185,12 @@ husk_exec_build_process (const struct husk_exec_opts *o, struct husk_config *cfg
     {
       if (o->cwd[0] != '/')
         return husk_error (err, 0, "--cwd: `%s` is not an absolute path", o->cwd);
-      p->cwd = (char *) o->cwd;
+      p->cwd = (char *)o->cwd;
     }
   if (o->apparmor)
-    p->apparmor_profile = (char *) o->apparmor;
+    p->apparmor_profile = (char *)o->apparmor;
   if (o->process_label)
-    p->selinux_label = (char *) o->process_label;
+    p->selinux_label = (char *)o->process_label;
   if (o->no_new_privs)
     p->no_new_privileges = true;
   /* As runc: the saved process.terminal does not carry over to exec. */

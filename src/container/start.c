@@ -17,7 +17,8 @@ static char *
 state_string (struct husk_container *c)
 {
   json_object *o = husk_container_state_json (c);
-  char *s = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  char *s
+      = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put (o);
   return s;
 }
@@ -59,7 +60,7 @@ wait_started (struct husk_container *c, int start_fd, husk_error_t *err)
         continue;
       if (r < 0)
         return husk_error (err, errno, "start container `%s`: read start fifo", c->id);
-      n += (size_t) r;
+      n += (size_t)r;
     }
   if (n == 0)
     return 0;

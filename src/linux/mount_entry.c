@@ -66,15 +66,24 @@ mount_bind_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, struc
   struct statfs sfs;
   cleanup_close int targetfd = -1;
   cleanup_close int mntfd = -1;
-  if (m->source == NULL || stat (m->source, &st) < 0)
-    return husk_error (err, m->source ? errno : EINVAL, "bind source `%s`", m->source ? m->source : "");
+  cleanup_free char *rel = NULL;
+  const char *src = m->source;
+  if (src == NULL || *src == '\0')
+    return husk_error (err, EINVAL, "bind mount without a source");
+  if (src[0] != '/' && ctx->opts->bundle)
+    {
+      if (asprintf (&rel, "%s/%s", ctx->opts->bundle, src) < 0)
+        return husk_error (err, ENOMEM, "bind source");
+      src = rel;
+    }
+  if (stat (src, &st) < 0)
+    return husk_error (err, errno, "bind source `%s`", src);
   targetfd = husk_rootfs_target (ctx->rootfd, m->destination, !S_ISDIR (st.st_mode), err);
   if (targetfd < 0)
     return -1;
-  if (check_proc_target (ctx, targetfd, statfs (m->source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC, err)
-      < 0)
+  if (check_proc_target (ctx, targetfd, statfs (src, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC, err) < 0)
     return -1;
-  mntfd = husk_mount_bind_at (targetfd, AT_FDCWD, m->source, f, err);
+  mntfd = husk_mount_bind_at (targetfd, AT_FDCWD, src, f, err);
   return mntfd < 0 ? -1 : 0;
 }
 
@@ -114,6 +123,20 @@ remount_entry (int targetfd, const struct husk_mount_flags *f, husk_error_t *err
   if (f->propagation)
     return husk_mount_setattr (targetfd, (f->propagation & MS_REC) != 0, 0, 0, f->propagation & ~MS_REC, err);
   return 0;
+}
+
+/* "remount" changes a mount an earlier entry made; the target must be
+ * there already. */
+static int
+remount_at (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, const struct husk_mount_flags *f,
+            husk_error_t *err)
+{
+  cleanup_close int targetfd = husk_rootfs_openat (ctx->rootfd, m->destination, O_PATH, 0);
+  if (targetfd < 0)
+    return husk_error (err, errno, "remount: open `%s` inside the rootfs", m->destination);
+  if (check_proc_target (ctx, targetfd, is_type (m, "proc"), err) < 0)
+    return -1;
+  return remount_entry (targetfd, f, err);
 }
 
 static int copy_tree (int src, int dst, husk_error_t *err);
@@ -258,8 +281,6 @@ mount_fs_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, struct 
   targetfd = husk_rootfs_target (ctx->rootfd, m->destination, false, err);
   if (targetfd < 0 || check_proc_target (ctx, targetfd, is_type (m, "proc"), err) < 0)
     return -1;
-  if (f->flags & MS_REMOUNT)
-    return remount_entry (targetfd, f, err);
   if (is_type (m, "tmpfs") && existed && tmpfs_keep_mode (targetfd, f, err) < 0)
     return -1;
   if (f->copyup && is_type (m, "tmpfs"))
@@ -289,7 +310,9 @@ husk_rootfs_mount_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m
   /* /dev is filled with devices first; finalize makes it read-only. */
   if (!f.bind && husk_rootfs_dest_is (m->destination, "dev"))
     f.flags &= ~MS_RDONLY;
-  if (f.bind)
+  if (f.flags & MS_REMOUNT)
+    r = remount_at (ctx, m, &f, err);
+  else if (f.bind)
     r = mount_bind_entry (ctx, m, &f, err);
   else if (is_type (m, "cgroup"))
     r = husk_rootfs_mount_cgroup (ctx, m, &f, err);

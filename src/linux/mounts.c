@@ -35,29 +35,26 @@ husk_rootfs_openat (int rootfd, const char *path, int flags, mode_t mode)
   return fd;
 }
 
-/* A missing component that is a dangling symlink. Inside the container it
- * would resolve to a path that does not exist; on the host it points
- * somewhere else entirely (e.g. an absolute link to a host directory, or
- * "../../.." climbing out). Creating its target is how mount-target
- * attacks start, and a real image has no reason to mount through one:
- * refuse, naming the link. */
+/* A dangling symlink on the way is refused, not followed: what it points
+ * to does not exist in the rootfs (runc with securejoin refuses too), and
+ * creating it would make directories wherever a hostile image says. */
 static int
-mkdir_link_target (int rootfd, int dirfd, const char *dir, const char *name, mode_t mode, int depth,
-                   husk_error_t *err)
+dangling_error (int dirfd, const char *name, const char *path, husk_error_t *err)
 {
   char target[PATH_MAX];
   ssize_t n = readlinkat (dirfd, name, target, sizeof target - 1);
   if (n < 0)
-    return husk_error (err, errno, "mkdir `%s/%s` inside the rootfs", strcmp (dir, "/") ? dir : "", name);
+    return husk_error (err, ENOENT, "open `%s` inside the rootfs", path);
   target[n] = '\0';
-  return husk_error (err, 0,
-                     "`%s/%s` is a symlink to `%s`, which does not exist inside the rootfs: refusing to "
-                     "follow it (it would escape the rootfs)",
-                     strcmp (dir, "/") ? dir : "", name, target);
+  return husk_error (
+      err, 0,
+      "`%s` is a symlink to `%s`, which does not exist inside the rootfs: refusing to follow it "
+      "(it would escape the rootfs)",
+      path, target);
 }
 
-static int
-mkdir_p_depth (int rootfd, const char *path, mode_t mode, int depth, husk_error_t *err)
+int
+husk_rootfs_mkdir_p (int rootfd, const char *path, mode_t mode, husk_error_t *err)
 {
   cleanup_free char *copy = strdup (path);
   cleanup_free char *prefix = calloc (1, strlen (path) + 2);
@@ -70,24 +67,20 @@ mkdir_p_depth (int rootfd, const char *path, mode_t mode, int depth, husk_error_
     return husk_error (err, errno, "open the rootfs");
   for (tok = strtok_r (copy, "/", &save); tok; tok = strtok_r (NULL, "/", &save))
     {
-      size_t plen = strlen (prefix);
       int next;
       if (strcmp (tok, ".") == 0)
         continue;
+      /* Each prefix is resolved from the root again, so ".." and
+       * symlinks stay inside. */
       strcat (strcat (prefix, "/"), tok);
       next = husk_rootfs_openat (rootfd, prefix, O_PATH | O_DIRECTORY, 0);
       if (next < 0 && errno == ENOENT)
         {
           if (mkdirat (cur, tok, mode) < 0 && errno != EEXIST)
             return husk_error (err, errno, "mkdir `%s` inside the rootfs", prefix);
-          if (errno == EEXIST)
-            {
-              prefix[plen] = '\0';
-              if (mkdir_link_target (rootfd, cur, *prefix ? prefix : "/", tok, mode, depth, err) < 0)
-                return -1;
-              strcat (strcat (prefix, "/"), tok);
-            }
           next = husk_rootfs_openat (rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+          if (next < 0 && errno == ENOENT)
+            return dangling_error (cur, tok, prefix, err);
         }
       if (next < 0)
         return husk_error (err, errno, "open `%s` inside the rootfs", prefix);
@@ -97,45 +90,25 @@ mkdir_p_depth (int rootfd, const char *path, mode_t mode, int depth, husk_error_
   return steal_fd (cur);
 }
 
-int
-husk_rootfs_mkdir_p (int rootfd, const char *path, mode_t mode, husk_error_t *err)
-{
-  return mkdir_p_depth (rootfd, path, mode, 0, err);
-}
-
 static int
-create_file_target (int rootfd, const char *dest, int depth, husk_error_t *err)
+create_file_target (int rootfd, const char *dest, husk_error_t *err)
 {
-  cleanup_free char *dir = strdup (dest), *base = strdup (dest), *full = NULL;
+  cleanup_free char *dir = strdup (dest), *base = strdup (dest);
   cleanup_close int parent = -1;
-  char target[PATH_MAX];
-  const char *dname;
-  ssize_t n;
   int fd;
   if (dir == NULL || base == NULL)
     return husk_error (err, ENOMEM, "create `%s`", dest);
-  dname = dirname (dir);
-  parent = husk_rootfs_mkdir_p (rootfd, dname, 0755, err);
+  parent = husk_rootfs_mkdir_p (rootfd, dirname (dir), 0755, err);
   if (parent < 0)
     return -1;
-  /* O_CREAT follows a dangling symlink, but RESOLVE_IN_ROOT keeps even
-   * that inside the rootfs. */
+  /* O_CREAT follows a symlink whose target is missing; RESOLVE_IN_ROOT
+   * keeps even that inside the rootfs. */
   fd = husk_rootfs_openat (rootfd, dest, O_RDONLY | O_CREAT | O_NOCTTY, 0644);
-  if (fd >= 0 || errno != ENOENT)
-    return fd >= 0 ? fd : husk_error (err, errno, "create `%s` inside the rootfs", dest);
-  /* A dangling symlink into a missing directory: create its target. */
-  n = readlinkat (parent, basename (base), target, sizeof target - 1);
-  if (n < 0 || depth >= 40)
-    return husk_error (err, n < 0 ? ENOENT : ELOOP, "create `%s` inside the rootfs", dest);
-  target[n] = '\0';
-  if (asprintf (&full, "%s/%s", target[0] == '/' ? "" : dname, target) < 0)
-    return husk_error (err, ENOMEM, "create `%s`", dest);
-  fd = create_file_target (rootfd, full, depth + 1, err);
+  if (fd < 0 && errno == ENOENT)
+    return dangling_error (parent, basename (base), dest, err);
   if (fd < 0)
-    return -1;
-  close (fd);
-  fd = husk_rootfs_openat (rootfd, dest, O_PATH, 0);
-  return fd >= 0 ? fd : husk_error (err, errno, "open `%s` inside the rootfs", dest);
+    return husk_error (err, errno, "create `%s` inside the rootfs", dest);
+  return fd;
 }
 
 int
@@ -147,7 +120,7 @@ husk_rootfs_target (int rootfd, const char *dest, bool file, husk_error_t *err)
   if (errno != ENOENT)
     return husk_error (err, errno, "open `%s` inside the rootfs", dest);
   if (file)
-    return create_file_target (rootfd, dest, 0, err);
+    return create_file_target (rootfd, dest, err);
   return husk_rootfs_mkdir_p (rootfd, dest, 0755, err);
 }
 

@@ -199,11 +199,16 @@ pivot (const struct husk_rootfs_opts *o, husk_error_t *err)
   else
     {
       /* The old root ends up stacked on the new one; detach it without
-       * letting the unmount propagate anywhere. */
+       * letting the unmount propagate anywhere. Through an fd taken
+       * before: "." would name the new root, and making that rslave would
+       * undo the propagation options of the container's mounts. */
+      cleanup_close int oldroot = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (oldroot < 0)
+        return husk_error (err, errno, "open `/`");
       if (syscall (SYS_pivot_root, ".", ".") < 0)
         return husk_error (err, errno, "pivot_root");
-      if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-        return husk_error (err, errno, "make the old root a slave");
+      if (husk_mount_setattr (oldroot, true, 0, 0, MS_SLAVE, err) < 0)
+        return husk_error_prefix (err, "make the old root a slave");
       if (umount2 (".", MNT_DETACH) < 0)
         return husk_error (err, errno, "detach the old root");
     }

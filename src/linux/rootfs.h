@@ -1,16 +1,21 @@
 /* The container's filesystem, set up by the init inside its new mount
  * namespace. Three phases, because hooks run between them:
- *   prepare  - rootfs propagation, bind the rootfs onto itself, every
- *              config mount, /dev (default devices, linux.devices, links,
- *              ptmx), creation of missing mount points. Runs before the
- *              createRuntime/createContainer hooks.
- *   pivot    - pivot_root (or chroot with --no-pivot); afterwards "/" is the
- *              container's root.
- *   finalize - maskedPaths, readonlyPaths, root.readonly, final
- *              propagation. Runs after pivot.
- * Every path inside the rootfs is resolved relative to a rootfs fd with
- * openat2(RESOLVE_IN_ROOT); mounts go through /proc/self/fd/N or the new
- * mount API so a symlink swapped in cannot redirect them. */
+ *   prepare  - "/" rslave (or linux.rootfsPropagation), the mount holding
+ *              the rootfs private, the rootfs bound onto itself, every
+ *              config mount in order, /dev (default devices,
+ *              linux.devices, links, ptmx) unless /dev is a bind mount.
+ *              Runs before the createRuntime/createContainer hooks.
+ *   pivot    - pivot_root(".", ".") (or MS_MOVE + chroot with --no-pivot);
+ *              afterwards "/" is the container's root and the cwd.
+ *   finalize - readonlyPaths (recursively read-only), maskedPaths (a
+ *              verified /dev/null or a read-only tmpfs), a "ro" /dev,
+ *              root.readonly, then rootfsPropagation on "/" again.
+ * Every path inside the rootfs is resolved from a rootfs fd with
+ * openat2(RESOLVE_IN_ROOT): symlinks resolve as if the rootfs were "/",
+ * and a mount target through a dangling symlink is refused. Mounts use
+ * the new mount API (fsopen/fsmount, open_tree, mount_setattr,
+ * move_mount onto the resolved fd), so Linux >= 5.12 is needed. Errors
+ * name the mount: "mount `proc` to `/proc`: ...". */
 #ifndef HUSK_LINUX_ROOTFS_H
 #define HUSK_LINUX_ROOTFS_H
 
@@ -24,16 +29,14 @@ struct husk_rootfs_opts
   const char *rootfs; /* absolute host path of the rootfs */
   bool no_pivot;      /* --no-pivot: chroot instead of pivot_root */
   bool in_userns;     /* a new user namespace: bind devices, no mknod */
+  /* Relative bind sources are taken from here, as runc runs in the
+   * bundle directory; NULL: from the cwd. */
+  const char *bundle;
 };
 
 int husk_rootfs_prepare (const struct husk_config *cfg, const struct husk_rootfs_opts *o, husk_error_t *err);
 int husk_rootfs_pivot (const struct husk_config *cfg, const struct husk_rootfs_opts *o, husk_error_t *err);
 int husk_rootfs_finalize (const struct husk_config *cfg, const struct husk_rootfs_opts *o, husk_error_t *err);
-
-/* process.terminal: bind the pty (an fd of its slave side, opened from
- * the container's devpts) onto /dev/console, as runc. Call after pivot
- * and before finalize (the rootfs may be read-only afterwards). */
-int husk_rootfs_mount_console (int pty_fd, husk_error_t *err);
 
 /* Parse mount options into flags, propagation flags, recursive attrs and a
  * data string (exposed for unit tests and for exec). Unknown options are

@@ -13,7 +13,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "linux/pty_verify.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 int
 husk_console_socket_connect (const char *path, husk_error_t *err)
@@ -26,7 +28,7 @@ husk_console_socket_connect (const char *path, husk_error_t *err)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return husk_error (err, errno, "--console-socket: socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     {
       int e = errno;
       close (fd);
@@ -39,8 +41,9 @@ int
 husk_send_fd (int sock, int fd, const char *name, husk_error_t *err)
 {
   char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen (name) };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   struct cmsghdr *c;
   memset (cbuf, 0, sizeof cbuf);
   c = CMSG_FIRSTHDR (&msg);
@@ -55,14 +58,18 @@ husk_send_fd (int sock, int fd, const char *name, husk_error_t *err)
 }
 
 /* runc makes /dev/console the pty slave, so programs that open it reach
- * the same terminal. */
+ * the same terminal. CVE-2025-52565: fd to fd, the slave verified and
+ * /dev/console never reached through a symlink; a refusal only costs the
+ * container its /dev/console. */
 static void
-bind_console (const char *slave)
+bind_console (int slave)
 {
-  int fd = open ("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0)
-    close (fd);
-  mount (slave, "/dev/console", NULL, MS_BIND, NULL);
+  husk_error_t e = NULL;
+  if (husk_pty_bind_console (slave, "/dev/console", &e) < 0)
+    {
+      husk_warn ("%s", e->msg);
+      husk_error_free (&e);
+    }
 }
 
 int
@@ -74,18 +81,20 @@ husk_terminal_setup (const struct husk_process *p, int console_sock, husk_error_
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     return husk_error (err, errno, "terminal: open /dev/ptmx");
+  if (husk_pty_verify_master (master, err) < 0)
+    return -1;
   if (unlockpt (master) < 0 || ptsname_r (master, name, sizeof name) != 0)
     return husk_error (err, errno, "terminal: unlock pty");
-  slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  slave = husk_pty_open_slave (master, err);
   if (slave < 0)
-    return husk_error (err, errno, "terminal: open `%s`", name);
+    return -1;
   if (p->console_width || p->console_height)
     {
-      struct winsize ws = { .ws_row = (unsigned short) p->console_height,
-                            .ws_col = (unsigned short) p->console_width };
+      struct winsize ws
+          = { .ws_row = (unsigned short)p->console_height, .ws_col = (unsigned short)p->console_width };
       ioctl (slave, TIOCSWINSZ, &ws);
     }
-  bind_console (name);
+  bind_console (slave);
   if (husk_send_fd (console_sock, master, name, err) < 0)
     {
       close (slave);

@@ -39,13 +39,16 @@
 /* After the process exits, wait this long for the rest of its output when
  * the pty is still held open by someone else (a background child). */
 #define DRAIN_QUIET_MS 150
+/* ... and at most this long in all, when it keeps writing (`yes &`). */
+#define DRAIN_MAX_MS 3000
 
 int
 husk_recv_fd (int sock, int *fd, int nonblock, husk_error_t *err)
 {
   char data[256], cbuf[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   struct cmsghdr *c;
   ssize_t r;
   do
@@ -72,7 +75,7 @@ husk_console_listen (char **path, int *listen_fd, husk_error_t *err)
     return husk_error (err, errno, "terminal: create a temporary directory");
   snprintf (addr.sun_path, sizeof addr.sun_path, "%s/console.sock", dir);
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
+  if (fd < 0 || bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen (fd, 1) < 0)
     {
       int e = errno;
       if (fd >= 0)
@@ -125,27 +128,31 @@ husk_tty_copy_size (int master)
 }
 
 /* One of our stdio fds as the relay uses it. */
-struct end {
-  int fd;            /* -1: closed / not usable */
-  bool sock;         /* use recv/send with MSG_DONTWAIT */
-  bool pollable;     /* epoll accepts it (regular files and /dev/null do not) */
-  bool owned;        /* a reopened copy we close */
-  int restore_fl;    /* >= 0: flags to put back with F_SETFL */
-  uint32_t watched;  /* events registered, 0 = not in the epoll set */
+struct end
+{
+  int fd;           /* -1: closed / not usable */
+  bool sock;        /* use recv/send with MSG_DONTWAIT */
+  bool pollable;    /* epoll accepts it (regular files and /dev/null do not) */
+  bool owned;       /* a reopened copy we close */
+  int restore_fl;   /* >= 0: flags to put back with F_SETFL */
+  uint32_t watched; /* events registered, 0 = not in the epoll set */
 };
 
-struct buf {
+struct buf
+{
   char *data;
   size_t off, len;
 };
 
-struct relay {
+struct relay
+{
   int ep, sfd, master;
   pid_t pid;
   struct end in, out, mend;
   struct buf to_master, to_out;
   bool in_eof, master_done, master_wdead, exited, abort_drain;
   int status;
+  long long exited_at;
   bool raw;
   struct termios saved;
 };
@@ -156,19 +163,19 @@ open_end (struct end *e, int fd, int mode)
   struct stat st;
   char path[32];
   int fl, nfd;
-  *e = (struct end) { .fd = -1, .restore_fl = -1 };
+  *e = (struct end){ .fd = -1, .restore_fl = -1 };
   if (fcntl (fd, F_GETFD) < 0 || fstat (fd, &st) < 0)
     return;
   if (S_ISSOCK (st.st_mode))
     {
-      *e = (struct end) { .fd = fd, .sock = true, .restore_fl = -1 };
+      *e = (struct end){ .fd = fd, .sock = true, .restore_fl = -1 };
       return;
     }
   snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
   nfd = S_ISREG (st.st_mode) ? -1 : open (path, mode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (nfd >= 0)
     {
-      *e = (struct end) { .fd = nfd, .owned = true, .restore_fl = -1 };
+      *e = (struct end){ .fd = nfd, .owned = true, .restore_fl = -1 };
       return;
     }
   e->fd = fd;
@@ -252,7 +259,7 @@ read_master (struct relay *r)
     return;
   n = read (r->master, r->to_out.data, RELAY_BUF);
   if (n > 0)
-    r->to_out = (struct buf) { .data = r->to_out.data, .off = 0, .len = (size_t) n };
+    r->to_out = (struct buf){ .data = r->to_out.data, .off = 0, .len = (size_t)n };
   else if (n == 0 || !would_block ())
     master_finished (r); /* EIO: every holder of the slave closed it */
 }
@@ -266,7 +273,7 @@ write_master (struct relay *r)
     return;
   n = write (r->master, b->data + b->off, b->len);
   if (n > 0)
-    b->off += (size_t) n, b->len -= (size_t) n;
+    b->off += (size_t)n, b->len -= (size_t)n;
   else if (n < 0 && !would_block ())
     {
       /* Input has nowhere to go; output may still be waiting to be read. */
@@ -286,7 +293,7 @@ read_in (struct relay *r)
     {
       if (r->master_wdead)
         return; /* nowhere to go */
-      r->to_master = (struct buf) { .data = r->to_master.data, .off = 0, .len = (size_t) n };
+      r->to_master = (struct buf){ .data = r->to_master.data, .off = 0, .len = (size_t)n };
     }
   else if (n == 0 || !would_block ())
     {
@@ -327,9 +334,17 @@ write_out (struct relay *r)
     }
   n = end_write (&r->out, b->data + b->off, b->len);
   if (n > 0)
-    b->off += (size_t) n, b->len -= (size_t) n;
+    b->off += (size_t)n, b->len -= (size_t)n;
   else if (n < 0 && !would_block ())
     output_broken (r);
+}
+
+static long long
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -341,6 +356,7 @@ reap (struct relay *r)
     if (p == r->pid)
       {
         r->exited = true;
+        r->exited_at = now_ms ();
         r->status = WIFSIGNALED (st) ? 128 + WTERMSIG (st) : WEXITSTATUS (st);
       }
 }
@@ -349,9 +365,9 @@ static void
 handle_signals (struct relay *r)
 {
   struct signalfd_siginfo si;
-  while (read (r->sfd, &si, sizeof si) == (ssize_t) sizeof si)
+  while (read (r->sfd, &si, sizeof si) == (ssize_t)sizeof si)
     {
-      int sig = (int) si.ssi_signo;
+      int sig = (int)si.ssi_signo;
       if (sig == SIGCHLD)
         reap (r);
       else if (sig == SIGWINCH)
@@ -359,7 +375,7 @@ handle_signals (struct relay *r)
           if (r->master >= 0)
             husk_tty_copy_size (r->master);
         }
-      else if (sig == SIGPIPE && (pid_t) si.ssi_pid == getpid ())
+      else if (sig == SIGPIPE && (pid_t)si.ssi_pid == getpid ())
         ; /* our own write to a closed pipe: handled where it happened */
       else if (r->exited)
         r->abort_drain = sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
@@ -390,9 +406,9 @@ relay_setup (struct relay *r, husk_error_t *err)
   r->ep = epoll_create1 (EPOLL_CLOEXEC);
   if (r->sfd < 0 || r->ep < 0)
     return husk_error (err, errno, "foreground: signalfd/epoll");
-  r->mend = (struct end) { .fd = r->sfd, .pollable = true, .restore_fl = -1 };
+  r->mend = (struct end){ .fd = r->sfd, .pollable = true, .restore_fl = -1 };
   watch (r, &r->mend, EPOLLIN);
-  r->mend = (struct end) { .fd = r->master, .pollable = true, .restore_fl = -1 };
+  r->mend = (struct end){ .fd = r->master, .pollable = true, .restore_fl = -1 };
   if (r->master < 0)
     return 0;
   r->to_master.data = malloc (RELAY_BUF);
@@ -496,6 +512,8 @@ relay_loop (struct relay *r)
       bool quiet_wait;
       if (unpollable_step (r))
         timeout = 0;
+      if (r->exited && !r->master_done && now_ms () - r->exited_at > DRAIN_MAX_MS)
+        master_finished (r); /* stop reading; what we have still goes out */
       update_watches (r);
       /* Exited, output flushed, pty still open elsewhere: a short grace. */
       quiet_wait = r->exited && r->to_out.len == 0 && timeout < 0;
@@ -517,7 +535,7 @@ husk_foreground_wait (int master, pid_t pid, husk_error_t *err)
 {
   struct relay r = { .ep = -1, .sfd = -1, .master = master, .pid = pid };
   int status = -1;
-  r.in = r.out = (struct end) { .fd = -1, .restore_fl = -1 };
+  r.in = r.out = (struct end){ .fd = -1, .restore_fl = -1 };
   if (relay_setup (&r, err) == 0)
     status = relay_loop (&r);
   relay_teardown (&r);

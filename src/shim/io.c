@@ -129,9 +129,9 @@ pump_src_event (struct shim_watch *w, uint32_t events)
 static struct pump *
 pump_new (int src, int dst, struct pump **owner)
 {
-  struct pump *p = calloc (1, sizeof *p);
+  struct pump *p = src >= 0 && dst >= 0 ? calloc (1, sizeof *p) : NULL;
   if (p == NULL)
-    return NULL;
+    goto fail;
   p->src.fd = src;
   p->src.cb = pump_src_event;
   p->dst.fd = dst;
@@ -140,12 +140,17 @@ pump_new (int src, int dst, struct pump **owner)
   set_blocking (src, false);
   set_blocking (dst, false);
   if (shim_loop_add (&p->src, EPOLLIN) < 0)
-    {
-      free (p);
-      return NULL;
-    }
+    goto fail;
   *owner = p;
   return p;
+fail:
+  /* the pump owns both fds, also when it cannot be made */
+  free (p);
+  if (src >= 0)
+    close (src);
+  if (dst >= 0)
+    close (dst);
+  return NULL;
 }
 
 /* A fifo's writer end, plus our own reader so that writes never fail
@@ -209,9 +214,7 @@ stdin_pipe (struct proc *p, husk_error_t *err)
     }
   if (pump_new (in, pp[1], &p->pumps[0]) == NULL)
     {
-      close (in);
       close (pp[0]);
-      close (pp[1]);
       return husk_error (err, errno, "stdin pump");
     }
   return pp[0];
@@ -335,9 +338,9 @@ io_console_receive (struct proc *p, int listen_fd, husk_error_t *err)
     }
   else
     out = open_output (p->stdout_path, &hold, err);
+  p->out_hold[0] = hold;
   if (p->stdout_path && *p->stdout_path && out < 0)
     return -1;
-  p->out_hold[0] = hold;
   if (out >= 0 && pump_new (fcntl (p->master, F_DUPFD_CLOEXEC, 3), out, &p->pumps[1]) == NULL)
     return husk_error (err, errno, "console output");
   in = open_input (p, err);

@@ -152,6 +152,7 @@ create_init (struct proc *p, const char *id, const char *bundle, husk_error_t *e
   io_close_fds (fds);
   if (r == 0)
     {
+      p->status = PROC_CREATED; /* the runtime has it now */
       p->pid = task_read_pid (pidfile, err);
       r = p->pid < 0 ? -1 : 0;
     }
@@ -220,12 +221,18 @@ task_create (const struct ttrpc_call *call)
   goto out;
 
 fail:
-  if (shim_task->mounted || req->n_rootfs)
-    {
-      husk_error_t e2 = NULL;
-      unmount_rootfs (req->bundle, &e2);
+  {
+    /* the runtime may have created the container before a later step
+     * failed: do not leave it (or its init) behind */
+    const char *args[] = { "delete", "--force", req->id, NULL };
+    husk_error_t e2 = NULL;
+    struct proc *init = proc_find ("");
+    if (init && init->status == PROC_CREATED && runtime_run (args, (int[3]){ -1, -1, -1 }, NULL, &e2) < 0)
       husk_error_free (&e2);
-    }
+    if (shim_task->mounted || req->n_rootfs)
+      unmount_rootfs (req->bundle, &e2);
+    husk_error_free (&e2);
+  }
   task_free ();
   task_reply_err (call, &err, RPC_UNKNOWN);
 out:

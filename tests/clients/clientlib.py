@@ -75,6 +75,23 @@ def stop_pid(pid, timeout=15.0, sig=signal.SIGTERM):
         pass
 
 
+def pids_with_arg(arg):
+    """PIDs whose command line has `arg` as one argument: the shims a daemon we
+    started left behind name its socket (`-address <ours>`), and only ours do."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if arg.encode() in args:
+            out.append(int(pid))
+    return out
+
+
 def _is_zombie(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -127,6 +144,8 @@ def require(binary, why=None):
 
 @pytest.fixture(scope="session")
 def husk_bin():
+    if os.geteuid() != 0:
+        pytest.skip("the managers run as root here (rootful podman, containerd, dockerd)")
     if not os.access(HUSK, os.X_OK):
         pytest.skip(f"runtime binary {HUSK} missing (make, or set HUSK_BIN)")
     return HUSK

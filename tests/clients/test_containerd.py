@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from .clientlib import (IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree, require,
+from .clientlib import (IMAGE, Daemon, cgroup_dirs, pids_with_arg, remove_cgroup_tree, require,
                       run, stop_pid, wait_for)
 
 CONFIG = """\
@@ -125,7 +125,7 @@ def _teardown(c, had_runc_root, fifo_before):
         c.ctr("image", "rm", IMAGE, check=False)
         c.ctr("namespace", "remove", c.ns, check=False)
     c.daemon.stop()
-    for pid in shim_pids:
+    for pid in set(shim_pids) | set(pids_with_arg(c.address)):
         stop_pid(pid, timeout=5)
     problems = []
     for cid in c.ids:

@@ -18,7 +18,7 @@ import tempfile
 import pytest
 
 from .clientlib import (DOCKER_DIR, IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree, rmdir_cgroup,
-                      require, run, tag, wait_for)
+                      pids_with_arg, require, run, stop_pid, tag, wait_for)
 
 DOCKER = os.path.join(DOCKER_DIR, "usr", "bin", "docker")
 DOCKERD = os.path.join(DOCKER_DIR, "usr", "sbin", "dockerd")
@@ -82,9 +82,15 @@ def docker(husk_bin, docker_archive):
             if ids:
                 d("rm", "-f", *ids, check=False, timeout=120)
         d.daemon.stop(timeout=40)
+        # containerd shims outlive dockerd; ours name our dockerd's containerd socket
+        for pid in pids_with_arg(os.path.join(base, "exec", "containerd", "containerd.sock")):
+            stop_pid(pid, timeout=5)
         shutil.rmtree(base, ignore_errors=True)
         if made_etc:
-            os.rmdir("/etc/docker")
+            try:
+                os.rmdir("/etc/docker")  # our empty mount point, unless someone now uses it
+            except OSError:
+                pass
         # Only our containers' cgroups; /docker may be shared with another dockerd.
         left = []
         for cid in ids:

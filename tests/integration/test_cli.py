@@ -309,3 +309,15 @@ def test_unknown_fields_ignored(runtime, make_bundle):
     r = runtime.run("run", "--bundle", b.path, cid)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "ok"
+
+
+@husk_only("runc 1.1 accepts any ociVersion")
+@pytest.mark.parametrize("version", ["0.5.0", "2.0.0", "1.4.0", "banana"])
+def test_oci_version_out_of_range_rejected(runtime, make_bundle, version):
+    b = make_bundle(["true"])
+    b.config["ociVersion"] = version
+    b.save()
+    cid = runtime.new_id()
+    r = runtime.run("create", "--bundle", b.path, cid)
+    assert_failed(r, "ociVersion", version)
+    assert_nothing_left(runtime, cid, b)

@@ -21,27 +21,35 @@ def host_mounts():
         return f.read()
 
 
-def test_cve_2021_30465_symlink_mount_target(runtime, make_bundle, tmp_path):
+@pytest.mark.parametrize("inside", [True, False], ids=["target-inside", "dangling"])
+def test_cve_2021_30465_symlink_mount_target(runtime, make_bundle, tmp_path, inside):
     """Mount targets reached through symlinks pointing out of the rootfs
-    (relative ../../.., absolute host path) resolve inside the rootfs."""
+    (relative ../../.., absolute host path) resolve inside the rootfs; when
+    the path they name does not exist inside, husk refuses (runc 1.1.5
+    creates it inside). Never does anything land on the host."""
     host = tmp_path / "host-target"
     host.mkdir()
     b = make_bundle(args=["sh", "-c", f"stat -f -c '%T' {host}/rel {host}/abs; cat /proc/self/mountinfo"])
     depth = "../" * 12
     os.symlink(depth + str(host).lstrip("/"), os.path.join(b.rootfs, "rel"))
     os.symlink(str(host), os.path.join(b.rootfs, "abs"))
+    if inside:
+        os.makedirs(os.path.join(b.rootfs, str(host).lstrip("/")))
     b.config["mounts"] += [
         {"destination": "/rel/rel", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
         {"destination": "/abs/abs", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
     ]
     b.save()
     r = run(runtime, b)
-    # Either refused or resolved inside; never on the host.
     assert not (host / "rel").exists() and not (host / "abs").exists()
     assert str(host) + "/rel" not in host_mounts()
+    if inside:
+        assert r.returncode == 0, r.stderr
     if r.returncode == 0:
         assert r.stdout.split()[:2] == ["tmpfs", "tmpfs"]
         assert os.path.isdir(os.path.join(b.rootfs, str(host).lstrip("/"), "rel"))
+    else:
+        assert "/rel/rel" in r.stderr
 
 
 def test_cve_2021_30465_symlink_bind_target(runtime, make_bundle, tmp_path):

@@ -103,19 +103,21 @@ def kill_wait(pid):
         time.sleep(0.02)
 
 
-def add_ns(*types):
+def add_ns(*types, host_id=0):
     def edit(cfg):
         for t in types:
             cfg["linux"]["namespaces"].append({"type": t})
             if t == "user":
-                cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 65536}]
-                cfg["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 0, "size": 65536}]
+                cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": host_id, "size": 65536}]
+                cfg["linux"]["gidMappings"] = [{"containerID": 0, "hostID": host_id, "size": 65536}]
     return edit
 
 
-@pytest.mark.parametrize("extra_ns", [(), ("cgroup", "time"), ("user",)], ids=["default", "cgroup+time", "user"])
-def test_exec_joins_every_namespace_and_the_cgroup(runtime, make_bundle, extra_ns):
-    cid, _ = start(runtime, make_bundle, edit=add_ns(*extra_ns))
+@pytest.mark.parametrize("extra_ns,host_id", [((), 0), (("cgroup", "time"), 0), (("user",), 0),
+                                              (("user", "cgroup"), 100000)],
+                         ids=["default", "cgroup+time", "user", "user-mapped"])
+def test_exec_joins_every_namespace_and_the_cgroup(runtime, make_bundle, extra_ns, host_id):
+    cid, _ = start(runtime, make_bundle, edit=add_ns(*extra_ns, host_id=host_id))
     ipid = init_pid(runtime, cid)
     epid = exec_detached(runtime, cid, "sleep", "300")
     try:
@@ -127,8 +129,14 @@ def test_exec_joins_every_namespace_and_the_cgroup(runtime, make_bundle, extra_n
         # Inside the container's pid namespace: two pids (host and container).
         nspid = proc_status(epid)["NSpid"].split()
         assert len(nspid) == 2 and int(nspid[1]) > 1
+        # root inside is the mapped host id outside
+        assert proc_status(epid)["Uid"].split()[0] == str(host_id)
     finally:
         kill_wait(epid)
+    if "user" in extra_ns:
+        r = runtime.run("exec", cid, "id", "-u")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == "0"
 
 
 def test_exec_sees_the_container_root(runtime, make_bundle):
@@ -339,7 +347,7 @@ def test_exec_into_a_stopped_container_fails(runtime, make_bundle):
             break
         time.sleep(0.05)
     r = runtime.run("exec", cid, "true")
-    assert r.returncode != 0
+    assert r.returncode == 255
     assert "stopped" in r.stderr
 
 
@@ -352,7 +360,7 @@ def test_exec_into_a_missing_container_fails(runtime):
 def test_errors_before_exec_come_back(runtime, make_bundle):
     cid, _ = start(runtime, make_bundle)
     r = runtime.run("exec", cid, "no-such-binary-here")
-    assert r.returncode != 0
+    assert r.returncode == 255  # as runc: not an exit code of the process
     assert "no-such-binary-here" in r.stderr
     r = runtime.run("exec", "--cwd", "/does/not/exist", cid, "true")
     assert r.returncode != 0
@@ -474,3 +482,35 @@ def test_exec_gets_the_container_seccomp_filter(runtime, make_bundle, tmp_path, 
                 assert st["Seccomp"] == "2" and st["NoNewPrivs"] == ("1" if nnp else "0")
             finally:
                 kill_wait(epid)
+
+
+def test_lsm_flags_without_the_lsm_are_clear_errors(runtime, make_bundle):
+    cid, _ = start(runtime, make_bundle)
+    for flag, value, lsm in (("--apparmor", "some-profile", "apparmor"),
+                             ("--process-label", "system_u:system_r:container_t:s0", "selinux")):
+        if os.path.exists(f"/sys/kernel/security/{lsm}") or (lsm == "selinux" and os.path.exists("/sys/fs/selinux")):
+            continue  # the host has it: the label would be applied instead
+        r = runtime.run("exec", flag, value, cid, "true")
+        assert r.returncode != 0
+        assert value in r.stderr or lsm in r.stderr.lower()
+
+
+@pytest.mark.parametrize("fd", [3, 4, 5, 6, 7, 8])
+def test_cwd_through_an_fd_of_husk_is_refused(runtime, make_bundle, fd):
+    """CVE-2024-21626: a cwd of /proc/self/fd/N must not leave the container
+    through a directory fd husk holds while it sets the process up."""
+    cid, _ = start(runtime, make_bundle)
+    r = runtime.run("exec", "--cwd", f"/proc/self/fd/{fd}", cid, "sh", "-c", "pwd; ls ..")
+    assert r.returncode != 0
+    assert r.stdout == ""
+
+
+def test_boolean_flags_take_true_and_false_as_runc(runtime, make_bundle, tmp_path):
+    cid, _ = start(runtime, make_bundle)
+    r = runtime.run("exec", "--tty=false", "-e", "X=1", "--no-new-privs=true", cid, "sh", "-c", "echo $X; test -t 1 || echo no-tty")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "1\nno-tty\n"
+    pf = tmp_path / "pid"
+    r = quiet(runtime, "exec", "--detach=true", "--pid-file", str(pf), cid, "sleep", "300")
+    assert r.returncode == 0, r.stderr
+    kill_wait(int(pf.read_text()))

@@ -310,3 +310,27 @@ def test_concurrent_lifecycles(runtime, make_bundle):
     assert [p.wait(timeout=60) for p in procs] == [3] * len(ids)
     for cid in ids:
         assert_nothing_left(runtime, cid)
+
+
+def test_list_hides_half_made_container(runtime, make_bundle, outdir):
+    """While create is still running (a slow createRuntime hook), the
+    container is not listed, and state does not report it as created."""
+    b = make_bundle(["sleep", "100"])
+    b.config["hooks"] = {"createRuntime": [{
+        "path": "/bin/sh", "args": ["sh", "-c", f"touch {outdir}/in-hook; sleep 2"]}]}
+    b.save()
+    cid = runtime.new_id("half")
+    p = subprocess.Popen(runtime.cmd("create", "--bundle", b.path, cid), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: os.path.exists(marker(outdir, "in-hook")), what="hook running")
+        assert cid not in runtime.run("list", "-q").stdout.split()
+        listed = json.loads(runtime.run("list", "--format", "json").stdout or "[]") or []
+        assert cid not in [e["id"] for e in listed]
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert cid in runtime.run("list", "-q").stdout.split()
+    assert state(runtime, cid)["status"] == "created"

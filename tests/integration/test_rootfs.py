@@ -198,3 +198,38 @@ def test_no_mount_left_on_host(runtime, make_bundle):
     assert run(runtime, b).returncode == 0
     with open("/proc/self/mountinfo") as f:
         assert b.path not in f.read()
+
+
+def test_bind_source_relative_to_bundle(runtime, make_bundle):
+    """A relative bind source names a path in the bundle directory."""
+    def edit(b):
+        os.mkdir(os.path.join(b.path, "volume"))
+        with open(os.path.join(b.path, "volume", "hello"), "w") as f:
+            f.write("from the bundle\n")
+        b.config["mounts"].append({"destination": "/vol", "type": "bind", "source": "volume",
+                                   "options": ["rbind", "ro"]})
+    out = run_ok(runtime, make_bundle, ["cat", "/vol/hello"], edit)
+    assert out == "from the bundle\n"
+
+
+@pytest.mark.parametrize("prop,want", [("rshared", "shared:"), ("rprivate", None), ("rslave", None)])
+def test_rootfs_propagation(runtime, make_bundle, prop, want):
+    """linux.rootfsPropagation is what "/" ends up with inside (runc 1.1.5
+    fails the rshared case: its pivot leaves "/" private)."""
+    def edit(b):
+        b.config["linux"]["rootfsPropagation"] = prop
+    out = run_ok(runtime, make_bundle, ["cat", "/proc/self/mountinfo"], edit)
+    root = [line for line in out.splitlines() if line.split()[4] == "/"][0]
+    if want:
+        assert want in root
+    else:
+        assert "shared:" not in root
+
+
+def test_rootfs_propagation_invalid(runtime, make_bundle):
+    b = make_bundle(args=["true"])
+    b.config["linux"]["rootfsPropagation"] = "sideways"
+    b.save()
+    r = run(runtime, b)
+    assert r.returncode != 0
+    assert "sideways" in r.stderr

@@ -153,6 +153,31 @@ def test_run_interactive_shell_under_tmux(runtime, make_bundle, tmux, tmp_path):
 
 
 @needs_tmux
+def test_run_of_a_fresh_spec_is_an_interactive_shell(runtime, make_bundle, tmux, tmp_path):
+    """`husk spec` writes terminal: true and args ["sh"]: `husk run` runs it as is."""
+    b = make_bundle(["true"])
+    os.unlink(os.path.join(b.path, "config.json"))
+    r = runtime.run("spec", "--bundle", b.path)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(b.path, "config.json")) as f:
+        assert json.load(f)["process"]["terminal"] is True
+    cid = runtime.new_id("term")
+    cmd = " ".join(runtime.cmd("run", "--bundle", b.path, cid))
+    rc, _ = interactive_session(tmux, cmd, tmp_path)
+    tmux.wait_screen("# ")
+    tmux.type("echo spec-$((2+3))")
+    tmux.wait_screen("spec-5")
+    # ^C interrupts the job inside, not husk or the shell.
+    tmux.type("sleep 1000")
+    time.sleep(0.5)
+    tmux("send-keys", "C-c")
+    tmux.type("echo after-$?")
+    tmux.wait_screen("after-130")
+    tmux.type("exit 0")
+    assert wait_file(rc).strip() == "0"
+
+
+@needs_tmux
 def test_exec_tty_interactive_shell_under_tmux(runtime, make_bundle, tmux, tmp_path):
     cid = start(runtime, make_bundle)
     cmd = " ".join(runtime.cmd("exec", "-t", cid, "sh"))
@@ -454,3 +479,25 @@ def test_detached_run_with_terminal_needs_a_console_socket(runtime, make_bundle)
     r = quiet(runtime, "run", "-d", "--bundle", b.path, runtime.new_id("term"))
     assert r.returncode != 0
     assert "console" in r.stderr
+
+
+def test_background_holder_of_the_pty_does_not_keep_husk(runtime, make_bundle):
+    cid = start(runtime, make_bundle)
+    t0 = time.monotonic()
+    r = subprocess.run(runtime.cmd("exec", "-t", cid, "sh", "-c", "sleep 100 & echo hi; exit 2"), stdin=DEVNULL,
+                       capture_output=True, timeout=30)
+    assert time.monotonic() - t0 < 10
+    assert r.returncode == 2
+    assert r.stdout == b"hi\r\n"
+
+
+def test_endless_background_writer_does_not_keep_husk(runtime, make_bundle):
+    """A child that ignores SIGHUP keeps writing to the pty after the process
+    exits: husk drains for a bounded time, then returns the exit code."""
+    cid = start(runtime, make_bundle)
+    t0 = time.monotonic()
+    r = subprocess.run(runtime.cmd("exec", "-t", cid, "sh", "-c", '(trap "" HUP; yes) & sleep 0.2; exit 4'),
+                       stdin=DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert time.monotonic() - t0 < 20
+    assert r.returncode == 4
+    assert r.stdout.startswith(b"y\r\n")

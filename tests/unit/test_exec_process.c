@@ -44,12 +44,17 @@ test_flags_override_the_config (void **state)
 {
   char *args[] = { "echo", "hi", NULL }, *env[] = { "TERM=dumb", "NEW=1", NULL };
   char *gids[] = { "7", NULL }, *caps[] = { "sys_admin", "CAP_NET_RAW", NULL };
-  struct husk_exec_opts o = { .args = args, .env = env, .additional_gids = gids, .caps = caps,
-                              .user = "1000:1001", .cwd = "/tmp", .no_new_privs = true };
+  struct husk_exec_opts o = { .args = args,
+                              .env = env,
+                              .additional_gids = gids,
+                              .caps = caps,
+                              .user = "1000:1001",
+                              .cwd = "/tmp",
+                              .no_new_privs = true };
   struct husk_config *cfg = load ();
   husk_error_t err = NULL;
   struct husk_process *p = build (&o, cfg, &err);
-  (void) state;
+  (void)state;
   assert_non_null (p);
   assert_string_equal (p->args[0], "echo");
   assert_string_equal (p->args[1], "hi");
@@ -75,15 +80,16 @@ static void
 test_bad_flags_are_errors (void **state)
 {
   char *args[] = { "true", NULL }, *bad_env[] = { "NOEQUALS", NULL }, *bad_cap[] = { "CAP_NOPE", NULL };
-  struct { struct husk_exec_opts o; const char *want; } cases[] = {
-    { { .args = args, .user = "abc" }, "--user" },
-    { { .args = args, .user = "1:-2" }, "--user" },
-    { { .args = args, .cwd = "relative" }, "--cwd" },
-    { { .args = args, .env = bad_env }, "--env" },
-    { { .args = args, .caps = bad_cap }, "--cap" },
-    { { .args = NULL }, "no command" },
+  struct
+  {
+    struct husk_exec_opts o;
+    const char *want;
+  } cases[] = {
+    { { .args = args, .user = "abc" }, "--user" },    { { .args = args, .user = "1:-2" }, "--user" },
+    { { .args = args, .cwd = "relative" }, "--cwd" }, { { .args = args, .env = bad_env }, "--env" },
+    { { .args = args, .caps = bad_cap }, "--cap" },   { { .args = NULL }, "no command" },
   };
-  (void) state;
+  (void)state;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
       struct husk_config *cfg = load ();
@@ -104,7 +110,7 @@ test_env_last_wins_and_home (void **state)
   char *with_home[] = { "HOME=/h", "HOME=/h2", NULL };
   char *home = NULL;
   char **v = husk_exec_env (env, "/root", &home);
-  (void) state;
+  (void)state;
   assert_string_equal (v[0], "PATH=/bin");
   assert_string_equal (v[1], "A=2");
   assert_string_equal (v[2], "B=x");
@@ -122,13 +128,18 @@ test_env_last_wins_and_home (void **state)
 static void
 test_cgroup_argument_checks (void **state)
 {
-  char *escape[] = { "pids:../x", NULL }, *twice[] = { "a", "b", NULL }, *dup[] = { "cpu:a", "cpu,memory:b", NULL };
+  char *escape[] = { "pids:../x", NULL }, *twice[] = { "a", "b", NULL },
+       *dup[] = { "cpu:a", "cpu,memory:b", NULL };
   char *empty[] = { ":x", NULL }, *ok[] = { "pids:sub", NULL };
-  struct { char **args; const char *want; } cases[] = {
-    { escape, "inside" }, { twice, "more than one" }, { dup, "more than once" }, { empty, "empty" },
-    { ok, "no cgroup" },
+  struct
+  {
+    char **args;
+    const char *want;
+  } cases[] = {
+    { escape, "inside" }, { twice, "more than one" }, { dup, "more than once" },
+    { empty, "empty" },   { ok, "no cgroup" },
   };
-  (void) state;
+  (void)state;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
       husk_error_t err = NULL;

@@ -26,7 +26,7 @@ static int
 block_all (void **state)
 {
   sigset_t all;
-  (void) state;
+  (void)state;
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, &old_mask);
   return 0;
@@ -35,7 +35,7 @@ block_all (void **state)
 static int
 unblock (void **state)
 {
-  (void) state;
+  (void)state;
   sigprocmask (SIG_SETMASK, &old_mask, NULL);
   return 0;
 }
@@ -59,7 +59,7 @@ child (void (*fn) (void *), void *arg)
 static void
 die_by_term (void *arg)
 {
-  (void) arg;
+  (void)arg;
   kill (getpid (), SIGTERM);
   pause ();
 }
@@ -69,21 +69,21 @@ test_status_of_a_signalled_process (void **state)
 {
   husk_error_t err = NULL;
   pid_t pid = child (die_by_term, NULL);
-  (void) state;
+  (void)state;
   assert_int_equal (husk_foreground_wait (-1, pid, &err), 128 + SIGTERM);
 }
 
 static void
 on_usr1 (int sig)
 {
-  (void) sig;
+  (void)sig;
   _exit (7);
 }
 
 static void
 wait_usr1 (void *arg)
 {
-  (void) arg;
+  (void)arg;
   signal (SIGUSR1, on_usr1);
   for (;;)
     pause ();
@@ -94,15 +94,16 @@ test_signals_are_forwarded (void **state)
 {
   husk_error_t err = NULL;
   pid_t pid = child (wait_usr1, NULL);
-  (void) state;
-  usleep (100 * 1000); /* let it install the handler */
+  (void)state;
+  usleep (100 * 1000);       /* let it install the handler */
   kill (getpid (), SIGUSR1); /* blocked here: the wait forwards it */
   assert_int_equal (husk_foreground_wait (-1, pid, &err), 7);
 }
 
 #define PAYLOAD (300 * 1000)
 
-struct pty {
+struct pty
+{
   int master;
   char slave[64];
 };
@@ -118,7 +119,7 @@ write_to_slave (void *arg)
   if (fd < 0)
     _exit (100);
   memset (buf, 'x', sizeof buf);
-  if (write (fd, buf, sizeof buf) != (ssize_t) sizeof buf)
+  if (write (fd, buf, sizeof buf) != (ssize_t)sizeof buf)
     _exit (101);
   _exit (3);
 }
@@ -133,7 +134,7 @@ test_relay_to_a_regular_file (void **state)
   struct stat st;
   pid_t pid;
   int status;
-  (void) state;
+  (void)state;
   assert_true (out >= 0 && devnull >= 0);
   unlink (path);
   p.master = posix_openpt (O_RDWR | O_NOCTTY);

@@ -31,7 +31,7 @@
 #include "util/fs.h"
 
 static char tmpdir[] = "/tmp/husk-rootfs-unit-XXXXXX";
-static bool have_root;
+static bool have_root, have_template;
 static int test_no;
 
 #define BASE_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET)
@@ -99,7 +99,13 @@ env_init (struct env *e)
   snprintf (e->dir, sizeof e->dir, "%s/t%d", tmpdir, ++test_no);
   snprintf (e->rootfs, sizeof e->rootfs, "%s/rootfs", e->dir);
   assert_int_equal (mkdir (e->dir, 0755), 0);
-  assert_int_equal (sh ("%s/scripts/make-rootfs.sh %s >/dev/null", src ? src : ".", e->rootfs), 0);
+  /* One busybox rootfs per run (make-rootfs.sh forks per applet), copied. */
+  if (!have_template)
+    {
+      assert_int_equal (sh ("%s/scripts/make-rootfs.sh %s/template >/dev/null", src ? src : ".", tmpdir), 0);
+      have_template = true;
+    }
+  assert_int_equal (sh ("cp -a %s/template %s", tmpdir, e->rootfs), 0);
   e->cfg = json_tokener_parse (base_config);
   assert_non_null (e->cfg);
   e->opts.rootfs = e->rootfs;
@@ -577,6 +583,8 @@ test_symlink_escape (void **state)
   assert_int_equal (symlink (x.host, link), 0);
   snprintf (link, sizeof link, "%s/up", e.rootfs);
   assert_int_equal (symlink ("/", link), 0);
+  /* The same path exists inside the rootfs: that is where they lead. */
+  assert_int_equal (sh ("mkdir -p %s%s", e.rootfs, x.host), 0);
   add_mount (&e, "/rel/sub", "tmpfs", "tmpfs", none);
   add_mount (&e, "/abs/abs", "tmpfs", "tmpfs", none);
   add_mount (&e, "/up/../../sub", "tmpfs", "tmpfs", none);
@@ -590,6 +598,38 @@ test_symlink_escape (void **state)
   assert_int_equal (stat (inside, &st), 0);
   free (inside);
   env_free (&e);
+}
+
+/* A symlink whose target does not exist inside the rootfs is refused
+ * (nothing is created through it, neither inside nor on the host). */
+static void
+test_symlink_dangling_refused (void **state)
+{
+  static const char *const none[] = { NULL };
+  static const char *const fro[] = { "bind", "ro", NULL };
+  char victim[PATH_MAX], link[PATH_MAX + 16];
+  struct env e;
+  size_t i;
+  (void)state;
+  for (i = 0; i < 2; i++)
+    {
+      env_init (&e);
+      snprintf (victim, sizeof victim, "%s/victim", e.dir);
+      assert_int_equal (mkdir (victim, 0755), 0);
+      snprintf (link, sizeof link, "%s/evil", e.rootfs);
+      assert_int_equal (symlink (victim, link), 0);
+      if (i == 0)
+        add_mount (&e, "/evil/sub", "tmpfs", "tmpfs", none);
+      else
+        {
+          snprintf (link, sizeof link, "%s/victim/file", e.dir);
+          assert_int_equal (sh ("touch %s", link), 0);
+          add_mount (&e, "/evil", "bind", link, fro);
+        }
+      expect_error (&e, "to `/evil", "is a symlink to");
+      assert_int_equal (sh ("test -z \"$(ls -A %s | grep -v '^file$')\"", victim), 0);
+      env_free (&e);
+    }
 }
 
 /* CVE-2019-19921: /proc as a symlink must not redirect the proc mount. */
@@ -700,6 +740,7 @@ check_binds (void *arg)
          sv.f_flag);
   fd = open ("/data/f", O_WRONLY);
   CHECK (fd < 0 && errno == EROFS, "/data/f writable");
+  CHECK (access ("/reldata/f", R_OK) == 0, "relative bind source not taken from the bundle");
   /* rro reaches the submounts too; plain ro only the top. */
   CHECK (is_ro ("/devro") && is_ro ("/devro/shm"), "/devro/shm writable (rro not recursive)");
   CHECK (is_ro ("/devrw") && !is_ro ("/devrw/shm"), "ro on an rbind changed a submount");
@@ -717,8 +758,8 @@ check_binds (void *arg)
   CHECK (is_fs ("/tmp", TMPFS_MAGIC), "/tmp not a tmpfs");
   CHECK (access ("/tmp/keep/me", F_OK) == 0, "tmpcopyup lost /tmp/keep/me");
   CHECK (is_fs ("/mnt/new/dir", TMPFS_MAGIC), "no tmpfs at the created /mnt/new/dir");
-  /* /etc/resolv.conf was a dangling symlink: its target was created. */
-  f = fopen ("/var/lib/net/resolv.conf", "r");
+  /* /etc/resolv.conf was a symlink to a missing file: that was created. */
+  f = fopen ("/var/resolv.conf", "r");
   CHECK (f && fgets (buf, sizeof buf, f) && strcmp (buf, "conf\n") == 0, "resolv.conf target: `%s`", buf);
   fclose (f);
   return NULL;
@@ -745,10 +786,13 @@ test_bind_and_tmpfs_options (void **state)
   /* The container's own /dev, with its submounts, as an rbind source. */
   snprintf (dev, sizeof dev, "%s/dev", e.rootfs);
   add_mount (&e, "/data", "bind", data, nosuid_ro);
+  /* Relative to the bundle (e.dir), not to the cwd. */
+  e.opts.bundle = e.dir;
+  add_mount (&e, "/reldata", "bind", "data", ro);
   add_mount (&e, "/devro", "bind", dev, rro);
   add_mount (&e, "/devrw", NULL, dev, ro);
   add_mount (&e, "/etc/hostfile.conf", "none", file, fro);
-  assert_int_equal (sh ("ln -s ../var/lib/net/resolv.conf %s/etc/resolv.conf", e.rootfs), 0);
+  assert_int_equal (sh ("ln -s ../var/resolv.conf %s/etc/resolv.conf", e.rootfs), 0);
   add_mount (&e, "/etc/resolv.conf", NULL, file, fro);
   add_mount (&e, "/run", "tmpfs", "tmpfs", run);
   add_mount (&e, "/tmp", "tmpfs", "tmpfs", tmp);
@@ -943,34 +987,64 @@ test_dev_readonly (void **state)
 }
 
 static char *
-check_console (void *arg)
+check_remount_propagation (void *arg)
 {
-  husk_error_t err = NULL;
-  struct stat st, pst;
-  int master, slave;
+  struct statfs sf;
+  char o[512] = "";
+  FILE *f = fopen ("/proc/self/mountinfo", "r");
+  char line[4096];
+  bool shared = false;
   (void)arg;
-  master = posix_openpt (O_RDWR | O_NOCTTY);
-  CHECK (master >= 0 && grantpt (master) == 0 && unlockpt (master) == 0, "ptmx: %s", strerror (errno));
-  slave = open (ptsname (master), O_RDWR | O_NOCTTY);
-  CHECK (slave >= 0, "open %s: %s", ptsname (master), strerror (errno));
-  CHECK (husk_rootfs_mount_console (slave, &err) == 0, "%s", err->msg);
-  CHECK (stat ("/dev/console", &st) == 0 && fstat (slave, &pst) == 0, "stat /dev/console");
-  CHECK (S_ISCHR (st.st_mode) && st.st_rdev == pst.st_rdev, "/dev/console is not the pty");
-  TRY_CHECK (check_mount ("/dev/console", "devpts", NULL));
+  CHECK (is_ro ("/mnt/r"), "/mnt/r not read-only after remount");
+  CHECK (statfs ("/mnt/r", &sf) == 0 && sf.f_blocks * sf.f_bsize == 2 * 1024 * 1024, "/mnt/r size %llu",
+         (unsigned long long)(sf.f_blocks * sf.f_bsize));
+  CHECK (find_mount ("/mnt/r", NULL, o) && has_opt (o, "nosuid"), "/mnt/r lost nosuid: %s", o);
+  CHECK (f, "mountinfo");
+  while (fgets (line, sizeof line, f))
+    if (strstr (line, " /mnt/s ") && strstr (line, " shared:"))
+      shared = true;
+  fclose (f);
+  CHECK (shared, "/mnt/s is not shared");
   return NULL;
 }
 
-/* The terminal's pty, from the container's own devpts, on /dev/console. */
+/* "remount" reconfigures an earlier mount (data via fspick, flags via
+ * mount_setattr); propagation options apply per mount. */
 static void
-test_console (void **state)
+test_remount_and_propagation_options (void **state)
 {
+  static const char *const first[] = { "nosuid", "size=1m", NULL };
+  static const char *const again[] = { "remount", "ro", "size=2m", NULL };
+  static const char *const shared[] = { "shared", NULL };
   struct env e;
-  json_object *root;
   (void)state;
   env_init (&e);
-  json_object_object_get_ex (e.cfg, "root", &root);
-  json_object_object_add (root, "readonly", json_object_new_boolean (false));
-  expect_ok (&e, BASE_FLAGS, check_console, NULL);
+  add_mount (&e, "/mnt/r", "tmpfs", "tmpfs", first);
+  add_mount (&e, "/mnt/r", "tmpfs", "tmpfs", again);
+  add_mount (&e, "/mnt/s", "tmpfs", "tmpfs", shared);
+  expect_ok (&e, BASE_FLAGS, check_remount_propagation, NULL);
+  env_free (&e);
+}
+
+static char *
+check_sys_bound (void *arg)
+{
+  (void)arg;
+  CHECK (is_fs ("/sys", SYSFS_MAGIC) && is_ro ("/sys"), "/sys is not a read-only sysfs");
+  CHECK (access ("/sys/kernel", F_OK) == 0, "/sys is empty");
+  return NULL;
+}
+
+/* A user namespace without a network namespace may not mount sysfs: the
+ * host's /sys is bound instead, as runc does. */
+static void
+test_user_namespace_sysfs_fallback (void **state)
+{
+  struct env e;
+  (void)state;
+  env_init (&e);
+  e.opts.in_userns = true;
+  expect_ok (&e, (BASE_FLAGS & ~CLONE_NEWNET) | CLONE_NEWUSER, check_sys_bound, NULL);
   env_free (&e);
 }
 
@@ -1018,6 +1092,7 @@ main (void)
     cmocka_unit_test (test_cgroup_mount),
     cmocka_unit_test (test_cgroup_mount_cgroupns),
     cmocka_unit_test (test_symlink_escape),
+    cmocka_unit_test (test_symlink_dangling_refused),
     cmocka_unit_test (test_proc_symlink_refused),
     cmocka_unit_test (test_mount_over_proc_refused),
     cmocka_unit_test (test_lxcfs_style_allowed),
@@ -1030,7 +1105,8 @@ main (void)
     cmocka_unit_test (test_rootfs_propagation),
     cmocka_unit_test (test_shared_host_no_leak),
     cmocka_unit_test (test_dev_readonly),
-    cmocka_unit_test (test_console),
+    cmocka_unit_test (test_remount_and_propagation_options),
+    cmocka_unit_test (test_user_namespace_sysfs_fallback),
     cmocka_unit_test (test_no_host_mounts_left),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
