@@ -228,6 +228,18 @@ now_rfc3339 (void)
   return out;
 }
 
+/* Which hook kinds the config has, so start/delete parse the saved
+ * config only when there is a hook to run. */
+static int
+hook_kinds (const struct husk_config *cfg)
+{
+  int mask = 0;
+  for (int k = 0; k < HUSK_HOOK_KIND_COUNT; k++)
+    if (cfg->hooks[k].n)
+      mask |= 1 << k;
+  return mask;
+}
+
 static int
 write_state (struct creation *cr, const char *config_text, size_t config_len, husk_error_t *err)
 {
@@ -246,6 +258,7 @@ write_state (struct creation *cr, const char *config_text, size_t config_len, hu
   json_object_object_add (o, "created", json_object_new_string (created ? created : ""));
   json_object_object_add (o, "owner", json_object_new_string (""));
   json_object_object_add (o, "inUserns", json_object_new_boolean (ctx->new_userns));
+  json_object_object_add (o, "hookKinds", json_object_new_int (hook_kinds (ctx->cfg)));
   if (ctx->cfg->annotations)
     json_object_object_add (o, "annotations", json_object_get (ctx->cfg->annotations));
   if (cr->cg)

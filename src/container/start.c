@@ -31,6 +31,10 @@ husk_container_run_hooks (struct husk_container *c, enum husk_hook_kind kind, hu
   cleanup_free char *path = NULL, *state = NULL;
   struct husk_config *cfg = NULL;
   int r;
+  json_object *kinds;
+  if (json_object_object_get_ex (c->state, "hookKinds", &kinds)
+      && !(json_object_get_int (kinds) & (1 << kind)))
+    return 0;
   if (asprintf (&path, "%s/config.json", c->dir) < 0)
     return husk_error (err, ENOMEM, "hooks");
   if (husk_config_load (path, false, &cfg, err) < 0)
