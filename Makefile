@@ -33,20 +33,25 @@ CLI_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
 SHIM_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(SHIM_SRCS)) $(patsubst %.c,%.o,$(PROTO_C))
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
+# Static links (not under sanitizers): one shim lives per container, and
+# without shared-library mappings an idle one stays under 1 MiB of RSS.
+STATIC_LINK = $(if $(filter 1,$(SAN)),,-static-pie -Wl,--gc-sections)
+
 all: $(BUILD)/husk $(if $(SHIM_SRCS),$(BUILD)/containerd-shim-husk-v2)
 
 $(BUILD)/libhusk.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
+# husk links statically too: every `run` execs it twice (the second time
+# from the sealed copy, see linux/sealed.c), and without the dynamic loader
+# and shared-library mappings that is ~25% less CPU and ~40% less RSS.
+# (libjson-c.a, libseccomp.a and libcap.a come with the -dev packages.)
 $(BUILD)/husk: $(CLI_OBJS) $(BUILD)/libhusk.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libhusk.a $(LIBS)
+	$(CC) $(LDFLAGS) $(STATIC_LINK) -o $@ $(CLI_OBJS) $(BUILD)/libhusk.a $(LIBS)
 
-# The shim links statically: one shim lives per container, and without
-# shared-library mappings an idle one stays under 1 MiB of RSS.
-SHIM_STATIC = $(if $(filter 1,$(SAN)),,-static -Wl,--gc-sections)
 $(BUILD)/containerd-shim-husk-v2: $(SHIM_OBJS) $(BUILD)/libhusk.a
-	$(CC) $(LDFLAGS) $(SHIM_STATIC) -o $@ $(SHIM_OBJS) $(BUILD)/libhusk.a -lprotobuf-c
+	$(CC) $(LDFLAGS) $(STATIC_LINK) -o $@ $(SHIM_OBJS) $(BUILD)/libhusk.a -lprotobuf-c
 
 $(BUILD)/gen/shim/proto/%.pb-c.c $(BUILD)/gen/shim/proto/%.pb-c.h: src/shim/proto/%.proto
 	@mkdir -p $(BUILD)/gen
@@ -74,9 +79,13 @@ clean:
 format:
 	clang-format -i $(shell find src tests/unit bench -name '*.[ch]')
 
+# cppcheck cannot see __attribute__((cleanup)), so every cleanup_free /
+# cleanup_close variable looks leaked to it: leak checks are left to
+# ASan/LSan in `make SAN=1 check`.
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --inline-suppr \
-	  --suppress=missingIncludeSystem -Isrc -I$(BUILD)/gen --error-exitcode=1 src bench
+	  --suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
+	  --suppress=leakNoVarFunctionCall -Isrc -I$(BUILD)/gen --error-exitcode=1 src bench
 
 .PHONY: all check clean format lint
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

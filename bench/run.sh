@@ -27,15 +27,6 @@ fi
 
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root" >&2; exit 1; }
 
-# husk may not build yet (or at all on a broken tree): the harness then
-# skips its column with a note instead of failing.
-if ! make -j2 >/tmp/husk-bench-make.$$ 2>&1; then
-  echo "bench/run.sh: 'make' failed, husk will be skipped (see below)" >&2
-  tail -5 /tmp/husk-bench-make.$$ >&2
-fi
-rm -f /tmp/husk-bench-make.$$
-make -s -C bench OUT="$top/build/bench"
-
 work=$(mktemp -d /tmp/husk-bench.XXXXXX)
 cleanup() {
   # Containers are deleted by bench.py; this catches what an interrupt left.
@@ -56,6 +47,14 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
+
+# husk may not build yet (or at all on a broken tree): the harness then
+# skips its column with a note instead of failing.
+if ! make -j2 >"$work/make.log" 2>&1; then
+  echo "bench/run.sh: 'make' failed, husk will be skipped (see below)" >&2
+  tail -5 "$work/make.log" >&2
+fi
+make -s -C bench OUT="$top/build/bench"
 
 sh scripts/make-rootfs.sh "$work/rootfs" >/dev/null
 /usr/bin/python3 "$here/bench.py" --work "$work" --bindir "$top/build/bench" --husk "$top/build/husk" "$@"

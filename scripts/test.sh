@@ -98,6 +98,14 @@ if compgen -G "tests/clients/test_*.py" >/dev/null; then
   run_pytest clients tests/clients
 fi
 
+step "benchmark smoke run (bench/ci-quick.sh; no assertion on time)"
+blog=$logdir/bench.log
+if ./bench/ci-quick.sh </dev/null 2>&1 | tee "$blog"; then
+  note bench "$(grep -E '[0-9]+ passed, [0-9]+ failed' "$blog" | tail -1)"
+else
+  failed+=("bench (ci-quick.sh)")
+fi
+
 step "summary"
 echo "total time: ${SECONDS}s"
 for s in "${summary[@]}"; do echo "$s"; done

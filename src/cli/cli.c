@@ -47,14 +47,14 @@ husk_cli_parse (int argc, char **argv, const char *usage, const struct option *o
       all[n] = opts[n];
       if (opts[n].flag == NULL && opts[n].val > 0 && opts[n].val < 128 && sl + 3 < sizeof shortopts)
         {
-          shortopts[sl++] = (char) opts[n].val;
+          shortopts[sl++] = (char)opts[n].val;
           if (opts[n].has_arg == required_argument)
             shortopts[sl++] = ':';
           shortopts[sl] = '\0';
         }
     }
-  all[n++] = (struct option) { "help", no_argument, NULL, 'h' };
-  all[n] = (struct option) { 0 };
+  all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+  all[n] = (struct option){ 0 };
   optind = 0;
   opterr = 0;
   while ((c = getopt_long_only (argc, argv, shortopts, all, &idx)) != -1)

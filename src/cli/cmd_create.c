@@ -24,20 +24,36 @@ husk_create_opt (int opt, const char *arg, void *data)
   long n;
   switch (opt)
     {
-    case OPT_BUNDLE: f->o.bundle = arg; break;
-    case OPT_PID_FILE: f->o.pid_file = arg; break;
-    case OPT_CONSOLE: f->o.console_socket = arg; break;
+    case OPT_BUNDLE:
+      f->o.bundle = arg;
+      break;
+    case OPT_PID_FILE:
+      f->o.pid_file = arg;
+      break;
+    case OPT_CONSOLE:
+      f->o.console_socket = arg;
+      break;
     case OPT_PRESERVE:
       if (husk_parse_int (arg, 0, 65536, &n) < 0)
         return husk_cli_error ("--preserve-fds", "`%s` is not a number of fds", arg);
-      f->o.preserve_fds = (int) n;
+      f->o.preserve_fds = (int)n;
       break;
-    case OPT_NO_PIVOT: f->o.no_pivot = true; break;
-    case OPT_NO_KEYRING: f->o.no_new_keyring = true; break;
-    case OPT_DETACH: f->detach = true; break;
-    case OPT_KEEP: f->keep = true; break;
-    case OPT_NO_SUBREAPER: break;
-    default: return -1;
+    case OPT_NO_PIVOT:
+      f->o.no_pivot = true;
+      break;
+    case OPT_NO_KEYRING:
+      f->o.no_new_keyring = true;
+      break;
+    case OPT_DETACH:
+      f->detach = true;
+      break;
+    case OPT_KEEP:
+      f->keep = true;
+      break;
+    case OPT_NO_SUBREAPER:
+      break;
+    default:
+      return -1;
     }
   return 0;
 }

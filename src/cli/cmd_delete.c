@@ -9,7 +9,7 @@ static const char usage[] = "Usage: husk delete [--force] CONTAINER_ID\n\n"
 static int
 delete_opt (int opt, const char *arg, void *data)
 {
-  *(bool *) data = true;
+  *(bool *)data = true;
   return 0;
 }
 

@@ -10,7 +10,7 @@ static const char usage[] = "Usage: husk kill [--all] CONTAINER_ID [SIGNAL]\n\n"
 static int
 kill_opt (int opt, const char *arg, void *data)
 {
-  *(bool *) data = true;
+  *(bool *)data = true;
   return 0;
 }
 

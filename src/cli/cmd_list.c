@@ -8,7 +8,8 @@
 
 static const char usage[] = "Usage: husk list [--quiet] [--format table|json]\n\nList containers.\n";
 
-struct list_flags {
+struct list_flags
+{
   bool quiet, json;
 };
 

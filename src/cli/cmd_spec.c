@@ -12,7 +12,8 @@
 static const char usage[] = "Usage: husk spec [--bundle DIR] [--rootless]\n\n"
                             "Write a default config.json into the bundle directory.\n";
 
-struct spec_flags {
+struct spec_flags
+{
   const char *bundle;
   bool rootless;
 };

@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-struct husk_global {
+struct husk_global
+{
   const char *root;       /* --root, default /run/husk */
   const char *log;        /* --log */
   const char *log_format; /* --log-format */
@@ -16,12 +17,12 @@ struct husk_global {
 typedef int (*husk_cmd_fn) (struct husk_global *g, int argc, char **argv);
 
 /* Commands return the process exit status. argv[0] is the command name. */
-#define HUSK_COMMANDS(X)                                                   \
-  X (create) X (start) X (run) X (state) X (kill) X (delete) X (list)      \
-  X (spec) X (features) X (exec) X (update) X (pause) X (resume) X (ps)    \
-  X (events) X (checkpoint) X (restore)
+#define HUSK_COMMANDS(X)                                                                                     \
+  X (create)                                                                                                 \
+  X (start) X (run) X (state) X (kill) X (delete) X (list) X (spec) X (features) X (exec) X (update)         \
+      X (pause) X (resume) X (ps) X (events) X (checkpoint) X (restore)
 
-#define HUSK_DECLARE_CMD(name) \
+#define HUSK_DECLARE_CMD(name)                                                                               \
   int husk_cmd_##name (struct husk_global *g, int argc, char **argv) __attribute__ ((weak));
 HUSK_COMMANDS (HUSK_DECLARE_CMD)
 #undef HUSK_DECLARE_CMD

@@ -5,10 +5,21 @@
 #include "cli/cli.h"
 #include "container/lifecycle.h"
 
-enum { OPT_BUNDLE = 'b', OPT_DETACH = 'd', OPT_PID_FILE = 1000, OPT_CONSOLE, OPT_PRESERVE, OPT_NO_PIVOT,
-       OPT_NO_KEYRING, OPT_KEEP, OPT_NO_SUBREAPER };
+enum
+{
+  OPT_BUNDLE = 'b',
+  OPT_DETACH = 'd',
+  OPT_PID_FILE = 1000,
+  OPT_CONSOLE,
+  OPT_PRESERVE,
+  OPT_NO_PIVOT,
+  OPT_NO_KEYRING,
+  OPT_KEEP,
+  OPT_NO_SUBREAPER
+};
 
-struct create_flags {
+struct create_flags
+{
   struct husk_create_opts o;
   bool detach, keep;
 };

@@ -79,8 +79,9 @@ is_flag (const char *arg, const char *name)
   if (arg[0] != '-')
     return false;
   arg += (arg[1] == '-') ? 2 : 1;
-  return strcmp (arg, name) == 0 || (strncmp (arg, name, strlen (name)) == 0 && arg[strlen (name)] == '='
-                                     && strcmp (arg + strlen (name) + 1, "true") == 0);
+  return strcmp (arg, name) == 0
+         || (strncmp (arg, name, strlen (name)) == 0 && arg[strlen (name)] == '='
+             && strcmp (arg + strlen (name) + 1, "true") == 0);
 }
 
 /* Returns the index of the command, or -1 (exit status in *status). */
@@ -142,12 +143,12 @@ static const struct
 static husk_cmd_fn
 find_command (const char *name)
 {
-#define HUSK_CMD_FIND(n)          \
-  if (strcmp (name, #n) == 0)     \
+#define HUSK_CMD_FIND(n)                                                                                     \
+  if (strcmp (name, #n) == 0)                                                                                \
     return husk_cmd_##n;
   HUSK_COMMANDS (HUSK_CMD_FIND)
 #undef HUSK_CMD_FIND
-  (void) commands;
+  (void)commands;
   return NULL;
 }
 

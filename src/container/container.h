@@ -12,16 +12,23 @@
 
 #define HUSK_DEFAULT_ROOT "/run/husk"
 
-enum husk_status { HUSK_STATUS_CREATING, HUSK_STATUS_CREATED, HUSK_STATUS_RUNNING,
-                   HUSK_STATUS_PAUSED, HUSK_STATUS_STOPPED };
+enum husk_status
+{
+  HUSK_STATUS_CREATING,
+  HUSK_STATUS_CREATED,
+  HUSK_STATUS_RUNNING,
+  HUSK_STATUS_PAUSED,
+  HUSK_STATUS_STOPPED
+};
 
-struct husk_container {
-  char *root;          /* --root */
+struct husk_container
+{
+  char *root; /* --root */
   char *id;
-  char *dir;           /* <root>/<id> */
-  int lock_fd;         /* held while the command runs, -1 if not locked */
-  json_object *state;  /* the parsed state.json (owns the strings below) */
-  pid_t pid;           /* init pid, 0 if none */
+  char *dir;                    /* <root>/<id> */
+  int lock_fd;                  /* held while the command runs, -1 if not locked */
+  json_object *state;           /* the parsed state.json (owns the strings below) */
+  pid_t pid;                    /* init pid, 0 if none */
   unsigned long long pid_start; /* start time of pid, to detect reuse */
   const char *bundle;
   const char *rootfs;

@@ -28,7 +28,8 @@
 #include "util/log.h"
 
 /* What a half-made container holds, so one function can undo it all. */
-struct creation {
+struct creation
+{
   struct husk_init_ctx ctx;
   char *dir;
   bool dir_made;
@@ -46,8 +47,9 @@ husk_init_state_json (const struct husk_init_ctx *ctx, const char *status)
   json_object_object_add (o, "status", json_object_new_string (status));
   json_object_object_add (o, "pid", json_object_new_int (ctx->host_pid));
   json_object_object_add (o, "bundle", json_object_new_string (ctx->bundle));
-  json_object_object_add (o, "annotations", ctx->cfg->annotations ? json_object_get (ctx->cfg->annotations)
-                                                                   : json_object_new_object ());
+  json_object_object_add (o, "annotations",
+                          ctx->cfg->annotations ? json_object_get (ctx->cfg->annotations)
+                                                : json_object_new_object ());
   s = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put (o);
   return s;
@@ -57,7 +59,7 @@ static pid_t
 raw_clone (unsigned long flags)
 {
   /* fork()-like clone: the child runs on a copy of our stack. */
-  return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+  return (pid_t)syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
 /* Joined namespaces and a new time namespace only take effect for
@@ -75,7 +77,7 @@ intermediate_main (struct husk_init_ctx *ctx, int flags)
       husk_sync_send (ctx->sync_fd, HUSK_SYNC_ERROR, 0, err->msg, NULL);
       _exit (1);
     }
-  pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | CLONE_PARENT, NULL, NULL, NULL, 0);
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)flags | CLONE_PARENT, NULL, NULL, NULL, 0);
   if (pid < 0)
     {
       husk_error (&err, errno, "clone the container init");
@@ -98,7 +100,7 @@ spawn_init (struct creation *cr, husk_error_t *err)
     need_intermediate |= ctx->ns_fds[t] >= 0;
   if (!need_intermediate)
     {
-      cr->pid = raw_clone ((unsigned long) flags);
+      cr->pid = raw_clone ((unsigned long)flags);
       if (cr->pid < 0)
         return husk_error (err, errno, "clone the container init");
       if (cr->pid == 0)
@@ -226,6 +228,18 @@ now_rfc3339 (void)
   return out;
 }
 
+/* Which hook kinds the config has, so start/delete parse the saved
+ * config only when there is a hook to run. */
+static int
+hook_kinds (const struct husk_config *cfg)
+{
+  int mask = 0;
+  for (int k = 0; k < HUSK_HOOK_KIND_COUNT; k++)
+    if (cfg->hooks[k].n)
+      mask |= 1 << k;
+  return mask;
+}
+
 static int
 write_state (struct creation *cr, const char *config_text, size_t config_len, husk_error_t *err)
 {
@@ -244,6 +258,7 @@ write_state (struct creation *cr, const char *config_text, size_t config_len, hu
   json_object_object_add (o, "created", json_object_new_string (created ? created : ""));
   json_object_object_add (o, "owner", json_object_new_string (""));
   json_object_object_add (o, "inUserns", json_object_new_boolean (ctx->new_userns));
+  json_object_object_add (o, "hookKinds", json_object_new_int (hook_kinds (ctx->cfg)));
   if (ctx->cfg->annotations)
     json_object_object_add (o, "annotations", json_object_get (ctx->cfg->annotations));
   if (cr->cg)
@@ -265,7 +280,7 @@ write_pid_file (const char *path, pid_t pid, husk_error_t *err)
   int n = snprintf (buf, sizeof buf, "%d", pid);
   if (path == NULL)
     return 0;
-  if (husk_write_file_atomic (path, buf, (size_t) n, 0644, err) < 0)
+  if (husk_write_file_atomic (path, buf, (size_t)n, 0644, err) < 0)
     return husk_error_prefix (err, "--pid-file");
   return 0;
 }
@@ -334,8 +349,8 @@ static void
 release_ctx (struct creation *cr)
 {
   struct husk_init_ctx *ctx = &cr->ctx;
-  int *fds[] = { &ctx->sync_fd, &ctx->parent_sync_fd, &ctx->console_fd, &ctx->lock_fd, &ctx->fifo_fd,
-                 &ctx->start_fd };
+  int *fds[] = { &ctx->sync_fd, &ctx->parent_sync_fd, &ctx->console_fd,
+                 &ctx->lock_fd, &ctx->fifo_fd,        &ctx->start_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     if (*fds[i] >= 0)
       close (*fds[i]);
@@ -348,10 +363,16 @@ release_ctx (struct creation *cr)
 }
 
 int
-husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *exec_fifo_fd, husk_error_t *err)
+husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *exec_fifo_fd,
+                       husk_error_t *err)
 {
-  struct creation cr = { .ctx = { .opts = o, .sync_fd = -1, .parent_sync_fd = -1, .fifo_fd = -1,
-                                  .console_fd = -1, .lock_fd = -1, .start_fd = -1 } };
+  struct creation cr = { .ctx = { .opts = o,
+                                  .sync_fd = -1,
+                                  .parent_sync_fd = -1,
+                                  .fifo_fd = -1,
+                                  .console_fd = -1,
+                                  .lock_fd = -1,
+                                  .start_fd = -1 } };
   cleanup_free char *cfgpath = NULL, *text = NULL;
   size_t len;
   int r = -1;

@@ -203,8 +203,8 @@ join_session_keyring (struct husk_exec_ctx *ctx, husk_error_t *err)
 {
   char name[300];
   snprintf (name, sizeof name, "_ses.%s", ctx->o->id);
-  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0 && errno != EPERM && errno != ENOSYS
-      && errno != EACCES && errno != EDQUOT)
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0 && errno != EPERM
+      && errno != ENOSYS && errno != EACCES && errno != EDQUOT)
     return husk_error (err, errno, "exec: join the session keyring");
   return 0;
 }

@@ -155,7 +155,8 @@ add_listen_fds_env (struct husk_init_ctx *ctx, husk_error_t *err)
   if (env == NULL)
     return husk_error (err, ENOMEM, "LISTEN_FDS");
   memcpy (env, p->env, n * sizeof *env);
-  if (asprintf (&env[n], "LISTEN_FDS=%d", ctx->listen_fds) < 0 || asprintf (&env[n + 1], "LISTEN_PID=%d", getpid ()) < 0)
+  if (asprintf (&env[n], "LISTEN_FDS=%d", ctx->listen_fds) < 0
+      || asprintf (&env[n + 1], "LISTEN_PID=%d", getpid ()) < 0)
     return husk_error (err, ENOMEM, "LISTEN_FDS");
   free (p->env);
   p->env = env;
@@ -244,7 +245,8 @@ husk_init_main (struct husk_init_ctx *ctx)
 {
   husk_error_t err = NULL;
   cleanup_free char *exe = NULL;
-  struct husk_rootfs_opts ro = { .rootfs = ctx->rootfs, .no_pivot = ctx->opts->no_pivot,
+  struct husk_rootfs_opts ro = { .rootfs = ctx->rootfs,
+                                 .no_pivot = ctx->opts->no_pivot,
                                  .bundle = ctx->bundle,
                                  .in_userns = ctx->new_userns };
   sigset_t none;

@@ -12,21 +12,22 @@ struct husk_seccomp;
 
 /* Built by the parent before clone(); the init sees it through the copied
  * address space, so nothing needs serializing. */
-struct husk_init_ctx {
+struct husk_init_ctx
+{
   const struct husk_create_opts *opts;
   struct husk_config *cfg;
-  char *rootfs;        /* absolute host path */
-  char *bundle;        /* absolute */
-  pid_t host_pid;      /* our pid as the runtime sees it (from SETUP_DONE) */
-  int sync_fd;         /* the init's end of the socketpair */
-  int parent_sync_fd;  /* the parent's end (closed in the child) */
-  int fifo_fd;         /* exec fifo, O_RDWR: the init blocks reading it */
-  int start_fd;        /* start fifo, O_RDWR: errors after `start` go here */
-  int console_fd;      /* connected --console-socket or -1 */
-  int lock_fd;         /* the parent's lock: must not live on in the init */
+  char *rootfs;       /* absolute host path */
+  char *bundle;       /* absolute */
+  pid_t host_pid;     /* our pid as the runtime sees it (from SETUP_DONE) */
+  int sync_fd;        /* the init's end of the socketpair */
+  int parent_sync_fd; /* the parent's end (closed in the child) */
+  int fifo_fd;        /* exec fifo, O_RDWR: the init blocks reading it */
+  int start_fd;       /* start fifo, O_RDWR: errors after `start` go here */
+  int console_fd;     /* connected --console-socket or -1 */
+  int lock_fd;        /* the parent's lock: must not live on in the init */
   int ns_fds[HUSK_NS_COUNT];
   bool new_userns;
-  int listen_fds;      /* LISTEN_FDS of our caller (socket activation) */
+  int listen_fds; /* LISTEN_FDS of our caller (socket activation) */
   struct husk_seccomp *seccomp;
 };
 

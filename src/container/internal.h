@@ -15,8 +15,6 @@ unsigned long long husk_pid_start_time (pid_t pid, char *state);
 /* Create/open <dir>/lock and take an exclusive flock; returns the fd. */
 int husk_container_lock (const char *dir, husk_error_t *err);
 
-
-
 #include "container/container.h"
 #include "oci/config.h"
 /* Run the hooks of one kind from the config saved at create time. */

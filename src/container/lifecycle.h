@@ -8,7 +8,8 @@
 #include "container/container.h"
 #include "util/error.h"
 
-struct husk_create_opts {
+struct husk_create_opts
+{
   const char *root;
   const char *id;
   const char *bundle;         /* default "." */
@@ -17,7 +18,7 @@ struct husk_create_opts {
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;
-  bool foreground;            /* `run` without -d: stdio is the user's */
+  bool foreground; /* `run` without -d: stdio is the user's */
 };
 
 /* `create`: returns once the init is ready and blocked until `start`.

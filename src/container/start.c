@@ -17,7 +17,8 @@ static char *
 state_string (struct husk_container *c)
 {
   json_object *o = husk_container_state_json (c);
-  char *s = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  char *s
+      = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put (o);
   return s;
 }
@@ -30,6 +31,10 @@ husk_container_run_hooks (struct husk_container *c, enum husk_hook_kind kind, hu
   cleanup_free char *path = NULL, *state = NULL;
   struct husk_config *cfg = NULL;
   int r;
+  json_object *kinds;
+  if (json_object_object_get_ex (c->state, "hookKinds", &kinds)
+      && !(json_object_get_int (kinds) & (1 << kind)))
+    return 0;
   if (asprintf (&path, "%s/config.json", c->dir) < 0)
     return husk_error (err, ENOMEM, "hooks");
   if (husk_config_load (path, false, &cfg, err) < 0)
@@ -59,7 +64,7 @@ wait_started (struct husk_container *c, int start_fd, husk_error_t *err)
         continue;
       if (r < 0)
         return husk_error (err, errno, "start container `%s`: read start fifo", c->id);
-      n += (size_t) r;
+      n += (size_t)r;
     }
   if (n == 0)
     return 0;

@@ -25,7 +25,7 @@ husk_id_validate (const char *id, husk_error_t *err)
   if (strlen (id) > 1024)
     return husk_error (err, 0, "invalid container id: longer than 1024 characters");
   for (const char *p = id; *p; p++)
-    if (!isalnum ((unsigned char) *p) && !strchr ("_+-.", *p))
+    if (!isalnum ((unsigned char)*p) && !strchr ("_+-.", *p))
       return husk_error (err, 0, "invalid container id `%s`: only letters, digits and _+-. are allowed", id);
   return 0;
 }
@@ -54,7 +54,8 @@ husk_pid_start_time (pid_t pid, char *state)
     *state = p[2];
   /* Field 22 is starttime; after ')' come fields 3.. */
   if (sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-              &start) != 1)
+              &start)
+      != 1)
     return 0;
   return start;
 }

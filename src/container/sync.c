@@ -5,9 +5,8 @@
 #include <sys/socket.h>
 
 static const char *const names[] = {
-  [HUSK_SYNC_INIT_PID] = "init-pid", [HUSK_SYNC_SETUP_DONE] = "setup-done",
-  [HUSK_SYNC_HOOKS] = "hooks",       [HUSK_SYNC_HOOKS_DONE] = "hooks-done",
-  [HUSK_SYNC_READY] = "ready",       [HUSK_SYNC_ERROR] = "error",
+  [HUSK_SYNC_INIT_PID] = "init-pid",     [HUSK_SYNC_SETUP_DONE] = "setup-done", [HUSK_SYNC_HOOKS] = "hooks",
+  [HUSK_SYNC_HOOKS_DONE] = "hooks-done", [HUSK_SYNC_READY] = "ready",           [HUSK_SYNC_ERROR] = "error",
 };
 
 const char *
@@ -54,7 +53,7 @@ husk_sync_recv (int fd, struct husk_sync_msg *msg, husk_error_t *err)
     return husk_error (err, errno, "read from the container init");
   if (r == 0)
     return husk_error (err, 0, "the container init exited before it was ready");
-  if ((size_t) r < offsetof (struct husk_sync_msg, text))
+  if ((size_t)r < offsetof (struct husk_sync_msg, text))
     return husk_error (err, 0, "short message from the container init");
   msg->text[sizeof msg->text - 1] = '\0';
   if (msg->type == HUSK_SYNC_ERROR)

@@ -10,7 +10,8 @@
 
 #include "util/error.h"
 
-enum husk_sync_type {
+enum husk_sync_type
+{
   HUSK_SYNC_INIT_PID = 1, /* intermediate -> parent: pid of the init (host view) */
   HUSK_SYNC_SETUP_DONE,   /* parent -> init: maps written, cgroup joined; go on */
   HUSK_SYNC_HOOKS,        /* init -> parent: mounts ready, run prestart/createRuntime */
@@ -19,10 +20,11 @@ enum husk_sync_type {
   HUSK_SYNC_ERROR,        /* init -> parent: payload is the message */
 };
 
-struct husk_sync_msg {
+struct husk_sync_msg
+{
   enum husk_sync_type type;
-  int32_t value;          /* pid for INIT_PID */
-  char text[4000];        /* NUL-terminated message for ERROR */
+  int32_t value;   /* pid for INIT_PID */
+  char text[4000]; /* NUL-terminated message for ERROR */
 };
 
 int husk_sync_send (int fd, enum husk_sync_type type, int32_t value, const char *text, husk_error_t *err);

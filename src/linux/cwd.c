@@ -11,7 +11,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif

@@ -11,8 +11,8 @@
  * pivot_root/chroot): openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, so
  * /proc/self/fd/N and other magic links are refused, then fchdir and
  * husk_cwd_verify. A missing directory fails with errno_ ENOENT (the
- * init creates it and retries, as runc does; exec does not). Use it instead of chdir (p->cwd) in the init and in
- * the exec child. */
+ * init creates it and retries, as runc does; exec does not). Use it instead of chdir (p->cwd) in the init and
+ * in the exec child. */
 int husk_chdir_in_container (const char *cwd, husk_error_t *err);
 /* Fail when the current directory is not reachable from the root (the
  * kernel's getcwd says "(unreachable)"): the last line of defence. */

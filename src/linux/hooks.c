@@ -43,7 +43,7 @@ exec_hook (const struct husk_hook *h, int in_fd)
 static int
 wait_hook (pid_t pid, int timeout, int *status)
 {
-  int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  int pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
   if (pidfd >= 0 && timeout > 0)
     {
       struct pollfd p = { .fd = pidfd, .events = POLLIN };

@@ -74,8 +74,8 @@ husk_ns_open_paths (const struct husk_config *cfg, int fds[HUSK_NS_COUNT], husk_
 int
 husk_ns_join (int fds[HUSK_NS_COUNT], husk_error_t *err)
 {
-  static const enum husk_ns_type order[] = { HUSK_NS_USER, HUSK_NS_IPC, HUSK_NS_UTS, HUSK_NS_NET,
-                                             HUSK_NS_PID, HUSK_NS_CGROUP, HUSK_NS_TIME, HUSK_NS_MOUNT };
+  static const enum husk_ns_type order[] = { HUSK_NS_USER, HUSK_NS_IPC,    HUSK_NS_UTS,  HUSK_NS_NET,
+                                             HUSK_NS_PID,  HUSK_NS_CGROUP, HUSK_NS_TIME, HUSK_NS_MOUNT };
   for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
     {
       enum husk_ns_type t = order[i];
@@ -106,10 +106,10 @@ husk_ns_unshare_time (const struct husk_config *cfg, husk_error_t *err)
     return husk_error (err, errno, "create time namespace");
   if (!cfg->time_monotonic.present && !cfg->time_boottime.present)
     return 0;
-  n = snprintf (buf, sizeof buf, "monotonic %lld %u\nboottime %lld %u\n",
-                (long long) cfg->time_monotonic.secs, cfg->time_monotonic.nanosecs,
-                (long long) cfg->time_boottime.secs, cfg->time_boottime.nanosecs);
-  if (husk_write_existing_at (AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t) n, err) < 0)
+  n = snprintf (buf, sizeof buf, "monotonic %lld %u\nboottime %lld %u\n", (long long)cfg->time_monotonic.secs,
+                cfg->time_monotonic.nanosecs, (long long)cfg->time_boottime.secs,
+                cfg->time_boottime.nanosecs);
+  if (husk_write_existing_at (AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t)n, err) < 0)
     return husk_error_prefix (err, "linux.timeOffsets");
   return 0;
 }

@@ -19,14 +19,14 @@ husk_set_rlimits (const struct husk_process *p, husk_error_t *err)
       struct rlimit cur, want = { .rlim_cur = r->soft, .rlim_max = r->hard };
       if (r->soft > r->hard)
         return husk_error (err, 0, "process.rlimits[%zu]: %s soft limit %llu is above the hard limit %llu", i,
-                           r->name, (unsigned long long) r->soft, (unsigned long long) r->hard);
+                           r->name, (unsigned long long)r->soft, (unsigned long long)r->hard);
       if (setrlimit (r->resource, &want) == 0)
         continue;
       if (errno == EPERM && getrlimit (r->resource, &cur) == 0 && r->hard > cur.rlim_max)
         return husk_error (err, 0,
                            "process.rlimits[%zu]: cannot raise the hard limit of %s to %llu: the current "
                            "hard limit is %llu and raising it needs CAP_SYS_RESOURCE",
-                           i, r->name, (unsigned long long) r->hard, (unsigned long long) cur.rlim_max);
+                           i, r->name, (unsigned long long)r->hard, (unsigned long long)cur.rlim_max);
       return husk_error (err, errno, "process.rlimits[%zu]: set %s", i, r->name);
     }
   return 0;

@@ -28,7 +28,7 @@ husk_console_socket_connect (const char *path, husk_error_t *err)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return husk_error (err, errno, "--console-socket: socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     {
       int e = errno;
       close (fd);
@@ -41,8 +41,9 @@ int
 husk_send_fd (int sock, int fd, const char *name, husk_error_t *err)
 {
   char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen (name) };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   struct cmsghdr *c;
   memset (cbuf, 0, sizeof cbuf);
   c = CMSG_FIRSTHDR (&msg);
@@ -89,8 +90,8 @@ husk_terminal_setup (const struct husk_process *p, int console_sock, husk_error_
     return -1;
   if (p->console_width || p->console_height)
     {
-      struct winsize ws = { .ws_row = (unsigned short) p->console_height,
-                            .ws_col = (unsigned short) p->console_width };
+      struct winsize ws
+          = { .ws_row = (unsigned short)p->console_height, .ws_col = (unsigned short)p->console_width };
       ioctl (slave, TIOCSWINSZ, &ws);
     }
   bind_console (slave);

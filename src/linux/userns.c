@@ -34,7 +34,7 @@ run_id_helper (const char *helper, pid_t pid, const struct husk_id_map *m, size_
   if (argv == NULL)
     return husk_error (err, ENOMEM, "%s", helper);
   snprintf (pidbuf, sizeof pidbuf, "%d", pid);
-  argv[0] = (char *) helper;
+  argv[0] = (char *)helper;
   argv[1] = pidbuf;
   for (size_t i = 0; i < n; i++)
     for (int k = 0; k < 3; k++)

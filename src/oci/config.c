@@ -15,8 +15,8 @@ static int
 parse_caps (json_object *proc, struct husk_caps *caps, husk_error_t *err)
 {
   static const char *const sets[] = { "bounding", "effective", "inheritable", "permitted", "ambient" };
-  uint64_t *dst[] = { &caps->bounding, &caps->effective, &caps->inheritable, &caps->permitted,
-                      &caps->ambient };
+  uint64_t *dst[]
+      = { &caps->bounding, &caps->effective, &caps->inheritable, &caps->permitted, &caps->ambient };
   json_object *c;
   int r = husk_jget (proc, "process", "capabilities", json_type_object, false, &c, err);
   if (r <= 0)
@@ -33,8 +33,7 @@ parse_caps (json_object *proc, struct husk_caps *caps, husk_error_t *err)
         {
           int cap = husk_cap_from_name (names[i]);
           if (cap < 0)
-            return husk_error (err, 0, "%s: unknown capability `%s`", husk_jpath_idx (p, base, i),
-                               names[i]);
+            return husk_error (err, 0, "%s: unknown capability `%s`", husk_jpath_idx (p, base, i), names[i]);
           *dst[s] |= 1ULL << cap;
         }
     }
@@ -111,8 +110,8 @@ parse_user (json_object *proc, const char *base, struct husk_process *p, husk_er
           int64_t g;
           TRY (husk_jval_i64 (json_object_array_get_idx (gids, i), husk_jpath_idx (ip, gp, i), &g, err));
           if (g < 0 || g > UINT32_MAX)
-            return husk_error (err, 0, "%s: %lld out of range", ip, (long long) g);
-          p->additional_gids[i] = (gid_t) g;
+            return husk_error (err, 0, "%s: %lld out of range", ip, (long long)g);
+          p->additional_gids[i] = (gid_t)g;
         }
     }
   return 0;
@@ -164,10 +163,10 @@ parse_process_fields (json_object *obj, const char *base, struct husk_process *p
   if (r > 0)
     {
       if (oom < -1000 || oom > 1000)
-        return husk_error (err, 0, "%s: %lld is outside -1000..1000", husk_jpath_key (ap, base, "oomScoreAdj"),
-                           (long long) oom);
+        return husk_error (err, 0, "%s: %lld is outside -1000..1000",
+                           husk_jpath_key (ap, base, "oomScoreAdj"), (long long)oom);
       p->has_oom_score_adj = true;
-      p->oom_score_adj = (int) oom;
+      p->oom_score_adj = (int)oom;
     }
   TRY (husk_jget (obj, base, "ioPriority", json_type_object, false, &p->io_priority, err));
   TRY (husk_jget (obj, base, "scheduler", json_type_object, false, &p->scheduler, err));
@@ -258,7 +257,7 @@ parse_hook_list (json_object *hooks, const char *key, struct husk_hook_list *l, 
       TRY (r = husk_jget_i64 (o, ip, "timeout", false, &t, err));
       if (r > 0 && t <= 0)
         return husk_error (err, 0, "%s.timeout: must be greater than zero", ip);
-      h->timeout = (int) t;
+      h->timeout = (int)t;
     }
   return 0;
 }
@@ -323,13 +322,13 @@ husk_config_parse (const char *text, size_t len, const char *what, bool need_pro
   struct husk_config *cfg;
   if (tok == NULL)
     return husk_error (err, ENOMEM, "parse %s", what);
-  root = json_tokener_parse_ex (tok, text, (int) len);
+  root = json_tokener_parse_ex (tok, text, (int)len);
   if (root == NULL || json_tokener_get_parse_end (tok) < len)
     {
       enum json_tokener_error jerr = json_tokener_get_error (tok);
       size_t off = json_tokener_get_parse_end (tok);
       int line, col;
-      const char *why = jerr == json_tokener_continue ? "unexpected end of input"
+      const char *why = jerr == json_tokener_continue  ? "unexpected end of input"
                         : jerr == json_tokener_success ? "trailing data after the JSON value"
                                                        : json_tokener_error_desc (jerr);
       /* json-c stops at the offending character. */

@@ -113,20 +113,20 @@ parse_sysctl (json_object *lx, struct husk_config *cfg, husk_error_t *err)
   int r = husk_jget (lx, "linux", "sysctl", json_type_object, false, &o, err);
   if (r <= 0)
     return r;
-  cfg->n_sysctl = (size_t) json_object_object_length (o);
+  cfg->n_sysctl = (size_t)json_object_object_length (o);
   cfg->sysctl = calloc (cfg->n_sysctl + 1, sizeof *cfg->sysctl);
   if (cfg->sysctl == NULL)
     return husk_error (err, ENOMEM, "linux.sysctl");
   json_object_object_foreach (o, key, val)
-    {
-      char p[JPATH_MAX];
-      TRY (husk_json_expect (val, json_type_string, husk_jpath_key (p, "linux.sysctl", key), err));
-      if (strstr (key, "..") || key[0] == '/' || key[0] == '.')
-        return husk_error (err, 0, "linux.sysctl: invalid key `%s`", key);
-      cfg->sysctl[i].key = key;
-      cfg->sysctl[i].value = (char *) json_object_get_string (val);
-      i++;
-    }
+  {
+    char p[JPATH_MAX];
+    TRY (husk_json_expect (val, json_type_string, husk_jpath_key (p, "linux.sysctl", key), err));
+    if (strstr (key, "..") || key[0] == '/' || key[0] == '.')
+      return husk_error (err, 0, "linux.sysctl: invalid key `%s`", key);
+    cfg->sysctl[i].key = key;
+    cfg->sysctl[i].value = (char *)json_object_get_string (val);
+    i++;
+  }
   return 0;
 }
 

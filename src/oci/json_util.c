@@ -11,13 +11,20 @@ type_name (json_type t)
 {
   switch (t)
     {
-    case json_type_null: return "null";
-    case json_type_boolean: return "a boolean";
-    case json_type_double: return "a number";
-    case json_type_int: return "an integer";
-    case json_type_object: return "an object";
-    case json_type_array: return "an array";
-    case json_type_string: return "a string";
+    case json_type_null:
+      return "null";
+    case json_type_boolean:
+      return "a boolean";
+    case json_type_double:
+      return "a number";
+    case json_type_int:
+      return "an integer";
+    case json_type_object:
+      return "an object";
+    case json_type_array:
+      return "an array";
+    case json_type_string:
+      return "a string";
     }
   return "a value";
 }
@@ -57,8 +64,8 @@ husk_json_expect (json_object *o, json_type t, const char *jpath, husk_error_t *
 }
 
 int
-husk_jget (json_object *obj, const char *base, const char *key, json_type t, bool required,
-           json_object **out, husk_error_t *err)
+husk_jget (json_object *obj, const char *base, const char *key, json_type t, bool required, json_object **out,
+           husk_error_t *err)
 {
   char p[JPATH_MAX];
   json_object *v = NULL;
@@ -82,7 +89,7 @@ husk_jget_str (json_object *obj, const char *base, const char *key, bool require
   json_object *v;
   int r = husk_jget (obj, base, key, json_type_string, required, &v, err);
   if (r > 0)
-    *out = (char *) json_object_get_string (v);
+    *out = (char *)json_object_get_string (v);
   return r;
 }
 
@@ -154,14 +161,14 @@ husk_jget_u32 (json_object *obj, const char *base, const char *key, bool require
   if (r <= 0)
     return r;
   if (v < 0 || v > UINT32_MAX)
-    return husk_error (err, 0, "%s: %lld out of range", husk_jpath_key (p, base, key), (long long) v);
-  *out = (uint32_t) v;
+    return husk_error (err, 0, "%s: %lld out of range", husk_jpath_key (p, base, key), (long long)v);
+  *out = (uint32_t)v;
   return 1;
 }
 
 int
-husk_jget_strv (json_object *obj, const char *base, const char *key, bool required, char ***out,
-                size_t *n, husk_error_t *err)
+husk_jget_strv (json_object *obj, const char *base, const char *key, bool required, char ***out, size_t *n,
+                husk_error_t *err)
 {
   char p[JPATH_MAX], q[JPATH_MAX];
   json_object *arr;
@@ -183,7 +190,7 @@ husk_jget_strv (json_object *obj, const char *base, const char *key, bool requir
           free (v);
           return -1;
         }
-      v[i] = (char *) json_object_get_string (s);
+      v[i] = (char *)json_object_get_string (s);
     }
   *out = v;
   if (n)

@@ -33,7 +33,8 @@ process (bool rootless)
   static const char *const args[] = { "sh", NULL };
   static const char *const env[]
       = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL };
-  json_object *p = json_object_new_object (), *user = json_object_new_object (), *c = json_object_new_object ();
+  json_object *p = json_object_new_object (), *user = json_object_new_object (),
+              *c = json_object_new_object ();
   json_object *rl = json_object_new_object (), *rls = json_object_new_array ();
   json_object_object_add (p, "terminal", json_object_new_boolean (!rootless));
   json_object_object_add (user, "uid", json_object_new_int (0));
@@ -58,8 +59,10 @@ static json_object *
 mounts (bool rootless)
 {
   static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-  static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
-  static const char *const pts_rl[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL };
+  static const char *const pts[]
+      = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
+  static const char *const pts_rl[]
+      = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL };
   static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL };
   static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
   static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
@@ -95,10 +98,19 @@ id_map (unsigned host)
 static json_object *
 linux_section (bool rootless)
 {
-  static const char *const masked[]
-      = { "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-          "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi", NULL };
-  static const char *const ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
+  static const char *const masked[] = { "/proc/acpi",
+                                        "/proc/asound",
+                                        "/proc/kcore",
+                                        "/proc/keys",
+                                        "/proc/latency_stats",
+                                        "/proc/timer_list",
+                                        "/proc/timer_stats",
+                                        "/proc/sched_debug",
+                                        "/sys/firmware",
+                                        "/proc/scsi",
+                                        NULL };
+  static const char *const ro[]
+      = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
   static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", NULL };
   static const char *const ns_rl[] = { "pid", "ipc", "uts", "mount", "user", NULL };
   json_object *l = json_object_new_object (), *nss = json_object_new_array ();

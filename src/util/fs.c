@@ -33,9 +33,9 @@ husk_write_all (int fd, const void *buf, size_t len)
         continue;
       if (r < 0)
         return -1;
-      done += (size_t) r;
+      done += (size_t)r;
     }
-  return (ssize_t) done;
+  return (ssize_t)done;
 }
 
 ssize_t
@@ -52,9 +52,9 @@ husk_read_all (int fd, void *buf, size_t len)
         return -1;
       if (r == 0)
         break;
-      done += (size_t) r;
+      done += (size_t)r;
     }
-  return (ssize_t) done;
+  return (ssize_t)done;
 }
 
 static int
@@ -77,7 +77,7 @@ read_fd_all (int fd, const char *path, char **out, size_t *len, husk_error_t *er
         }
       if (r == 0)
         break;
-      n += (size_t) r;
+      n += (size_t)r;
       if (n == cap)
         {
           char *nb = realloc (buf, cap * 2 + 1);
@@ -156,12 +156,12 @@ husk_open_in_root (int rootfd, const char *path, int flags, mode_t mode, husk_er
 {
   struct open_how how = { 0 };
   int fd;
-  how.flags = (unsigned long long) (flags | O_CLOEXEC);
+  how.flags = (unsigned long long)(flags | O_CLOEXEC);
   if (flags & (O_CREAT | O_TMPFILE))
     how.mode = mode;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   do
-    fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+    fd = (int)syscall (SYS_openat2, rootfd, path, &how, sizeof how);
   while (fd < 0 && (errno == EINTR || errno == EAGAIN));
   if (fd < 0)
     return husk_error (err, errno, "open `%s` inside the rootfs", path);
@@ -193,11 +193,11 @@ husk_mkdir_p_in_root (int rootfd, const char *path, mode_t mode, husk_error_t *e
                                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
         /* A relative lookup from `cur` with RESOLVE_IN_ROOT would treat cur
          * as the root; resolve the prefix from rootfd instead. */
-        size_t plen = (size_t) (tok - copy) + strlen (tok);
+        size_t plen = (size_t)(tok - copy) + strlen (tok);
         char *prefix = strndup (path + (path[0] == '/' ? 0 : 0), plen);
         if (prefix == NULL)
           return husk_error (err, ENOMEM, "mkdir `%s`", path);
-        next = (int) syscall (SYS_openat2, rootfd, prefix, &how, sizeof how);
+        next = (int)syscall (SYS_openat2, rootfd, prefix, &how, sizeof how);
         free (prefix);
       }
       if (next < 0)
@@ -320,7 +320,7 @@ for_each_fd_from (int from, bool close_it, husk_error_t *err)
 int
 husk_close_fds_from (int from, husk_error_t *err)
 {
-  if (syscall (SYS_close_range, (unsigned) from, ~0U, 0) == 0)
+  if (syscall (SYS_close_range, (unsigned)from, ~0U, 0) == 0)
     return 0;
   return for_each_fd_from (from, true, err);
 }
@@ -328,7 +328,7 @@ husk_close_fds_from (int from, husk_error_t *err)
 int
 husk_cloexec_fds_from (int from, husk_error_t *err)
 {
-  if (syscall (SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+  if (syscall (SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
     return 0;
   return for_each_fd_from (from, false, err);
 }

@@ -60,9 +60,11 @@ test_full (void **state)
         "\"additionalGids\":[5,6]},\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"cap_chown\"],"
         "\"ambient\":[\"CAP_NET_RAW\"]},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":"
         "18446744073709551615}],\"oomScoreAdj\":-5,\"noNewPrivileges\":true},"
-        "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\",\"options\":[\"nosuid\"]}],"
+        "\"mounts\":[{\"destination\":\"/"
+        "proc\",\"type\":\"proc\",\"source\":\"proc\",\"options\":[\"nosuid\"]}],"
         "\"hooks\":{\"poststop\":[{\"path\":\"/bin/true\",\"args\":[\"true\"],\"timeout\":3}]},"
-        "\"linux\":{\"namespaces\":[{\"type\":\"uts\"},{\"type\":\"user\"},{\"type\":\"network\",\"path\":\"/x\"}],"
+        "\"linux\":{\"namespaces\":[{\"type\":\"uts\"},{\"type\":\"user\"},{\"type\":\"network\",\"path\":\"/"
+        "x\"}],"
         "\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10}],"
         "\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10}],"
         "\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,\"fileMode\":438}],"
@@ -108,22 +110,27 @@ static void
 test_field_errors (void **state)
 {
   expect_error ("{\"root\":{\"path\":\"r\"}," MIN_PROC "}", "ociVersion: missing");
-  expect_error ("{\"ociVersion\":\"2.0.0\",\"root\":{\"path\":\"r\"}," MIN_PROC "}", "unsupported version `2.0.0`");
+  expect_error ("{\"ociVersion\":\"2.0.0\",\"root\":{\"path\":\"r\"}," MIN_PROC "}",
+                "unsupported version `2.0.0`");
   expect_error ("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"}}", "process: missing");
   expect_error ("{\"ociVersion\":\"1.0.0\"," MIN_PROC "}", "root: missing");
-  expect_error ("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[1]}}",
-                "process.args[0]: expected a string");
-  expect_error ("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"rel\",\"args\":[\"a\"]}}",
-                "process.cwd: `rel` is not an absolute path");
+  expect_error (
+      "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[1]}}",
+      "process.args[0]: expected a string");
+  expect_error (
+      "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"rel\",\"args\":[\"a\"]}}",
+      "process.cwd: `rel` is not an absolute path");
   expect_error (BASE ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"bogus\"}]}}",
                 "linux.namespaces[1].type: unknown namespace type `bogus`");
   expect_error (BASE ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]}}", "listed twice");
-  expect_error ("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],"
-                "\"capabilities\":{\"effective\":[\"CAP_KILL\",\"CAP_FLY\"]}}}",
-                "process.capabilities.effective[1]: unknown capability `CAP_FLY`");
-  expect_error ("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],"
-                "\"rlimits\":[{\"type\":\"RLIMIT_BOGUS\",\"soft\":1,\"hard\":1}]}}",
-                "process.rlimits[0].type: unknown rlimit `RLIMIT_BOGUS`");
+  expect_error (
+      "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],"
+      "\"capabilities\":{\"effective\":[\"CAP_KILL\",\"CAP_FLY\"]}}}",
+      "process.capabilities.effective[1]: unknown capability `CAP_FLY`");
+  expect_error (
+      "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],"
+      "\"rlimits\":[{\"type\":\"RLIMIT_BOGUS\",\"soft\":1,\"hard\":1}]}}",
+      "process.rlimits[0].type: unknown rlimit `RLIMIT_BOGUS`");
   expect_error (BASE ",\"mounts\":[{\"type\":\"proc\"}]}", "mounts[0].destination: missing");
   expect_error (BASE ",\"hostname\":\"x\"}", "needs a new UTS namespace");
   expect_error (BASE ",\"linux\":{\"namespaces\":[{\"type\":\"user\"}]}}", "needs uidMappings");
@@ -157,9 +164,12 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_minimal),       cmocka_unit_test (test_full),
-    cmocka_unit_test (test_syntax_error_line_col), cmocka_unit_test (test_field_errors),
-    cmocka_unit_test (test_versions),      cmocka_unit_test (test_names),
+    cmocka_unit_test (test_minimal),
+    cmocka_unit_test (test_full),
+    cmocka_unit_test (test_syntax_error_line_col),
+    cmocka_unit_test (test_field_errors),
+    cmocka_unit_test (test_versions),
+    cmocka_unit_test (test_names),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

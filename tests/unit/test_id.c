@@ -11,7 +11,6 @@
 
 #include "container/container.h"
 
-
 static void
 assert_valid (const char *id)
 {
@@ -43,7 +42,7 @@ assert_invalid (const char *id)
 static void
 test_plain_ids (void **state)
 {
-  (void) state;
+  (void)state;
   assert_valid ("a");
   assert_valid ("abc");
   assert_valid ("ABC123");
@@ -54,12 +53,12 @@ test_plain_ids (void **state)
 static void
 test_punctuation_allowed (void **state)
 {
-  (void) state;
+  (void)state;
   assert_valid ("a.b");
   assert_valid ("a_b");
   assert_valid ("a+b");
   assert_valid ("a-b");
-  assert_valid ("...");     /* not "." nor "..": a plain name */
+  assert_valid ("..."); /* not "." nor "..": a plain name */
   assert_valid ("..a");
   assert_valid (".hidden");
   assert_valid ("a..b");
@@ -68,7 +67,7 @@ test_punctuation_allowed (void **state)
 static void
 test_long_id (void **state)
 {
-  (void) state;
+  (void)state;
   char id[201];
   memset (id, 'x', sizeof id - 1);
   id[sizeof id - 1] = '\0';
@@ -80,7 +79,7 @@ test_long_id (void **state)
 static void
 test_empty_and_dots (void **state)
 {
-  (void) state;
+  (void)state;
   assert_invalid ("");
   assert_invalid (".");
   assert_invalid ("..");
@@ -89,7 +88,7 @@ test_empty_and_dots (void **state)
 static void
 test_slashes (void **state)
 {
-  (void) state;
+  (void)state;
   assert_invalid ("/");
   assert_invalid ("a/b");
   assert_invalid ("../a");
@@ -101,7 +100,7 @@ test_slashes (void **state)
 static void
 test_other_characters (void **state)
 {
-  (void) state;
+  (void)state;
   assert_invalid ("a b");
   assert_invalid (" a");
   assert_invalid ("a\tb");
@@ -118,12 +117,9 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_plain_ids),
-    cmocka_unit_test (test_punctuation_allowed),
-    cmocka_unit_test (test_long_id),
-    cmocka_unit_test (test_empty_and_dots),
-    cmocka_unit_test (test_slashes),
-    cmocka_unit_test (test_other_characters),
+    cmocka_unit_test (test_plain_ids), cmocka_unit_test (test_punctuation_allowed),
+    cmocka_unit_test (test_long_id),   cmocka_unit_test (test_empty_and_dots),
+    cmocka_unit_test (test_slashes),   cmocka_unit_test (test_other_characters),
   };
   return cmocka_run_group_tests_name ("id", tests, NULL, NULL);
 }

@@ -481,7 +481,8 @@ husk_cgroup_to_json (const struct husk_cgroup *cg)
       json_object_object_add (d, "controllers", json_object_new_string (cg->dirs[i].ctrls));
       json_object_object_add (d, "path", json_object_new_string (cg->dirs[i].path));
       json_object_object_add (d, "v2", json_object_new_boolean (cg->dirs[i].v2));
-      json_object_object_add (d, "mount", json_object_new_string_len (cg->dirs[i].path, (int) cg->dirs[i].base));
+      json_object_object_add (d, "mount",
+                              json_object_new_string_len (cg->dirs[i].path, (int)cg->dirs[i].base));
       json_object_array_add (dirs, d);
     }
   json_object_object_add (o, "dirs", dirs);

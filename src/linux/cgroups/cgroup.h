@@ -56,7 +56,8 @@ int husk_cgroup_check_driver (bool systemd, husk_error_t *err);
  * point prefix (dir[0..mount_len), e.g. "/sys/fs/cgroup/memory" or
  * "/sys/fs/cgroup" on pure v2), the controllers ("cpu", "name=systemd",
  * "" for v2). Returns how many entries were filled. */
-struct husk_cgroup_mount {
+struct husk_cgroup_mount
+{
   const char *dir;
   size_t mount_len;
   const char *controllers;

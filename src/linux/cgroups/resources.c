@@ -428,8 +428,8 @@ static double
 log2_u64 (uint64_t v)
 {
   int n = 63 - __builtin_clzll (v);
-  long double m = (long double) v / (long double) (1ULL << n);
-  return (double) (n + ln_1_2 (m) / LN2);
+  long double m = (long double)v / (long double)(1ULL << n);
+  return (double)(n + ln_1_2 (m) / LN2);
 }
 
 /* 10^e for 0 <= e <= 4, in long double: e^(e ln 10) with the argument
@@ -438,7 +438,7 @@ static double
 pow10_small (double e)
 {
   long double x = e * LN10, r, term = 1, sum = 1;
-  int k = (int) (x / LN2 + 0.5L);
+  int k = (int)(x / LN2 + 0.5L);
   r = x - k * LN2;
   for (int i = 1; i < 30; i++)
     {
@@ -447,7 +447,7 @@ pow10_small (double e)
     }
   for (; k > 0; k--)
     sum *= 2;
-  return (double) sum;
+  return (double)sum;
 }
 
 uint64_t
@@ -466,8 +466,8 @@ husk_cg_shares_to_weight (uint64_t shares)
   double l = log2_u64 (shares);
   double e = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
   double p = pow10_small (e);
-  uint64_t w = (uint64_t) p;
-  return (double) w < p ? w + 1 : w;
+  uint64_t w = (uint64_t)p;
+  return (double)w < p ? w + 1 : w;
 }
 
 uint64_t

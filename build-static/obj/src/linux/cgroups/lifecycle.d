@@ -1,9 +1,0 @@
-build-static/obj/src/linux/cgroups/lifecycle.o: \
- src/linux/cgroups/lifecycle.c src/linux/cgroups/cgroup_internal.h \
- src/linux/cgroups/cgroup.h src/oci/config.h src/util/error.h \
- src/util/log.h
-src/linux/cgroups/cgroup_internal.h:
-src/linux/cgroups/cgroup.h:
-src/oci/config.h:
-src/util/error.h:
-src/util/log.h:

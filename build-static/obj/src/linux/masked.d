@@ -1,8 +1,0 @@
-build-static/obj/src/linux/masked.o: src/linux/masked.c \
- src/linux/rootfs_internal.h src/linux/rootfs.h src/oci/config.h \
- src/util/error.h src/util/fs.h
-src/linux/rootfs_internal.h:
-src/linux/rootfs.h:
-src/oci/config.h:
-src/util/error.h:
-src/util/fs.h:

@@ -1,9 +1,0 @@
-build-static/obj/src/linux/rootfs.o: src/linux/rootfs.c \
- src/linux/rootfs_internal.h src/linux/rootfs.h src/oci/config.h \
- src/util/error.h src/util/fs.h src/util/log.h
-src/linux/rootfs_internal.h:
-src/linux/rootfs.h:
-src/oci/config.h:
-src/util/error.h:
-src/util/fs.h:
-src/util/log.h:
