@@ -194,12 +194,17 @@ def test_detached_exec_and_ps(containerd):
     def ps_pids():
         out = c.ctr("task", "ps", cid).stdout.splitlines()[1:]
         return [int(l.split()[0]) for l in out if l.strip()]
-    pids = wait_for(lambda: (lambda p: p if len(p) >= 2 else None)(ps_pids()), 10,
-                    what="init and exec in task ps")
+    def cmdline(p):
+        try:
+            with open(f"/proc/{p}/cmdline") as f:
+                return f.read()
+        except FileNotFoundError:  # a process of `exec` that came and went
+            return ""
+    def init_and_sleeper():
+        p = ps_pids()
+        return p if pid in p and any(cmdline(x).startswith("sleep") for x in p if x != pid) else None
+    pids = wait_for(init_and_sleeper, 10, what="init and the exec'd sleep in task ps")
     assert pid in pids
-    sleeper = [p for p in pids if p != pid]
-    with open(f"/proc/{sleeper[0]}/cmdline") as f:
-        assert f.read().startswith("sleep")
     c.ctr("task", "kill", "--exec-id", f"{c.ns}-e3", "-s", "SIGKILL", cid)
     c.ctr("task", "kill", "-s", "SIGKILL", cid)
     wait_for(lambda: c.tasks().get(cid, (0, ""))[1] == "STOPPED", 10, what="task to stop")
