@@ -201,6 +201,13 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
                 os.rmdir(f"/run/containerd/husk/{self.ns}")
             except OSError:
                 pass
+            # ctr puts containers under /<namespace>/<id>; the runtime removes
+            # the container's group, the namespace's parent is ours to remove.
+            for hier in os.listdir("/sys/fs/cgroup"):
+                try:
+                    os.rmdir(os.path.join("/sys/fs/cgroup", hier, self.ns))
+                except OSError:
+                    pass
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
