@@ -448,8 +448,16 @@ int
 husk_cgroup_enter (struct husk_cgroup *cg, pid_t pid, husk_error_t *err)
 {
   for (size_t i = 0; i < cg->n; i++)
-    if (husk_cg_writef (cg->dirs[i].path, "cgroup.procs", err, "%d", (int)pid) < 0)
-      return husk_error_prefix (err, "join cgroup `%s`", cg->dirs[i].path);
+    for (int attempt = 0;; attempt++)
+      {
+        if (husk_cg_writef (cg->dirs[i].path, "cgroup.procs", err, "%d", (int)pid) == 0)
+          break;
+        /* EINVAL can mean the task is still TASK_NEW: try again, as runc. */
+        if ((*err)->errno_ != EINVAL || attempt >= 5)
+          return husk_error_prefix (err, "join cgroup `%s`", cg->dirs[i].path);
+        husk_error_free (err);
+        usleep (30000);
+      }
   return 0;
 }
 
@@ -481,7 +489,8 @@ husk_cgroup_to_json (const struct husk_cgroup *cg)
       json_object_object_add (d, "controllers", json_object_new_string (cg->dirs[i].ctrls));
       json_object_object_add (d, "path", json_object_new_string (cg->dirs[i].path));
       json_object_object_add (d, "v2", json_object_new_boolean (cg->dirs[i].v2));
-      json_object_object_add (d, "mount", json_object_new_string_len (cg->dirs[i].path, (int) cg->dirs[i].base));
+      json_object_object_add (d, "mount",
+                              json_object_new_string_len (cg->dirs[i].path, (int)cg->dirs[i].base));
       json_object_array_add (dirs, d);
     }
   json_object_object_add (o, "dirs", dirs);
