@@ -317,12 +317,17 @@ remove_created (struct husk_cgroup *cg, size_t upto, const int *created)
   for (size_t i = 0; i < upto; i++)
     {
       cleanup_free char *p = strdup (cg->dirs[i].path);
-      for (int k = 0; p && k < created[i]; k++)
+      /* From the leaf up; parts never made (a failure midway) are skipped. */
+      for (int k = 0; p && k < created[i];)
         {
-          rmdir (p);
+          if (rmdir (p) == 0)
+            k++;
+          else if (errno != ENOENT)
+            break;
           char *s = strrchr (p, '/');
-          if (s)
-            *s = '\0';
+          if (s == NULL || s == p)
+            break;
+          *s = '\0';
         }
     }
 }
