@@ -199,6 +199,16 @@ make_state_dir (struct creation *cr, husk_error_t *err)
   cr->ctx.fifo_fd = open (fifo, O_RDWR | O_CLOEXEC);
   if (cr->ctx.fifo_fd < 0)
     return husk_error (err, errno, "open exec fifo `%s`", fifo);
+  /* start.fifo carries the outcome of the steps after `start` back to it:
+   * an error text, or EOF when the init's exec closes its CLOEXEC end. */
+  free (fifo);
+  if (asprintf (&fifo, "%s/start.fifo", cr->dir) < 0)
+    return husk_error (err, ENOMEM, "state");
+  if (mkfifo (fifo, 0600) < 0)
+    return husk_error (err, errno, "create start fifo `%s`", fifo);
+  cr->ctx.start_fd = open (fifo, O_RDWR | O_CLOEXEC);
+  if (cr->ctx.start_fd < 0)
+    return husk_error (err, errno, "open start fifo `%s`", fifo);
   return 0;
 }
 
@@ -324,7 +334,8 @@ static void
 release_ctx (struct creation *cr)
 {
   struct husk_init_ctx *ctx = &cr->ctx;
-  int *fds[] = { &ctx->sync_fd, &ctx->parent_sync_fd, &ctx->console_fd, &ctx->lock_fd, &ctx->fifo_fd };
+  int *fds[] = { &ctx->sync_fd, &ctx->parent_sync_fd, &ctx->console_fd, &ctx->lock_fd, &ctx->fifo_fd,
+                 &ctx->start_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     if (*fds[i] >= 0)
       close (*fds[i]);
@@ -340,7 +351,7 @@ int
 husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *exec_fifo_fd, husk_error_t *err)
 {
   struct creation cr = { .ctx = { .opts = o, .sync_fd = -1, .parent_sync_fd = -1, .fifo_fd = -1,
-                                  .console_fd = -1, .lock_fd = -1 } };
+                                  .console_fd = -1, .lock_fd = -1, .start_fd = -1 } };
   cleanup_free char *cfgpath = NULL, *text = NULL;
   size_t len;
   int r = -1;

@@ -169,7 +169,7 @@ prepare (struct exec_run *x, husk_error_t *err)
   if (husk_config_load (cfgpath, false, &x->cfg, err) < 0
       || husk_exec_build_process (ctx->o, x->cfg, &ctx->p, &x->process_json, err) < 0 || check_terminal (x, err) < 0)
     return -1;
-  if (ctx->p->caps.present && !ctx->in_userns && husk_caps_check (&ctx->p->caps, err) < 0)
+  if (ctx->p->caps.present && husk_caps_check_for (&ctx->p->caps, ctx->in_userns, err) < 0)
     return -1;
   if (husk_lsm_check (x->cfg, ctx->p, err) < 0 || husk_seccomp_prepare (x->cfg->seccomp, &ctx->seccomp, err) < 0)
     return -1;
@@ -292,6 +292,12 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, husk_error_t *
   *status = 0;
   for (int t = 0; t < HUSK_NS_COUNT; t++)
     x.ctx.ns_fds[t] = -1;
+  /* Before we open anything: which of the fds to preserve are the caller's. */
+  x.ctx.preserved = calloc ((size_t) o->preserve_fds + 1, sizeof (bool));
+  if (x.ctx.preserved == NULL)
+    return husk_error (err, ENOMEM, "exec");
+  for (int i = 0; i < o->preserve_fds; i++)
+    x.ctx.preserved[i] = fcntl (3 + i, F_GETFD) >= 0;
   /* Blocked from before the fork: no signal for the process is lost
    * between its start and our wait. The process unblocks them. */
   sigfillset (&all);
@@ -325,6 +331,7 @@ out:
   if (r < 0)
     kill_children (&x);
   release (&x);
+  free (x.ctx.preserved);
   sigprocmask (SIG_SETMASK, &x.old_mask, NULL);
   return r;
 }

@@ -191,13 +191,17 @@ setup_env (struct husk_exec_ctx *ctx, husk_error_t *err)
   return 0;
 }
 
+/* Only fds the caller gave us: one of ours that landed in a gap of the
+ * range stays close-on-exec. */
 static int
-pass_preserved_fds (int keep, husk_error_t *err)
+pass_preserved_fds (struct husk_exec_ctx *ctx, int keep, husk_error_t *err)
 {
+  if (husk_cloexec_fds_from (3, err) < 0)
+    return -1;
   for (int fd = 3; fd < keep; fd++)
-    if (fcntl (fd, F_GETFD) >= 0 && fcntl (fd, F_SETFD, 0) < 0)
+    if (ctx->preserved[fd - 3] && fcntl (fd, F_SETFD, 0) < 0)
       return husk_error (err, errno, "--preserve-fds: fd %d", fd);
-  return husk_cloexec_fds_from (keep, err);
+  return 0;
 }
 
 static int
@@ -229,12 +233,12 @@ process_main (struct husk_exec_ctx *ctx)
   if (move_above (&ctx->sync_fd, keep, &err) < 0 || move_above (&ctx->console_fd, keep, &err) < 0
       || prepare (ctx, &exe, &err) < 0)
     fail (ctx, &err);
-  if (husk_process_set_identity (ctx->p, ctx->in_userns, &err) < 0 || husk_lsm_apply (ctx->p, &err) < 0)
-    fail (ctx, &err);
   /* CVE-2024-21626: nothing of ours may reach the process. */
-  if (pass_preserved_fds (keep, &err) < 0)
+  if (pass_preserved_fds (ctx, keep, &err) < 0)
     fail (ctx, &err);
-  if (ctx->seccomp && husk_seccomp_load (ctx->seccomp, ctx->state_json, &err) < 0)
+  /* LSM label, identity and seccomp in the order noNewPrivileges needs;
+   * after it only execve (the filter may block anything else). */
+  if (husk_process_finalize (ctx->p, ctx->in_userns, ctx->seccomp, ctx->state_json, &err) < 0)
     fail (ctx, &err);
   execve (exe, ctx->p->args, ctx->p->env);
   husk_error (&err, errno, "exec `%s`", exe);

@@ -26,6 +26,7 @@ struct husk_exec_ctx {
   bool in_userns;          /* the container has its own user namespace */
   struct husk_seccomp *seccomp;
   char *state_json;
+  bool *preserved;         /* [i]: fd 3+i was open when exec started */
 };
 
 /* Runs in a child of husk: joins the namespaces, forks the process that

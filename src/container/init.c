@@ -57,6 +57,9 @@ fail (struct husk_init_ctx *ctx, husk_error_t *err)
         dprintf (2, "husk: %s\n", msg);
       husk_error_free (&e2);
     }
+  else if (ctx->start_fd >= 0)
+    /* After the release: `start` (or `run`) reads this and reports it. */
+    husk_write_all (ctx->start_fd, msg, strlen (msg));
   else
     dprintf (2, "husk: %s\n", msg);
   _exit (1);
@@ -164,7 +167,9 @@ prepare_process (struct husk_init_ctx *ctx, char **exe, husk_error_t *err)
     return -1;
   if (p->terminal && husk_terminal_setup (p, ctx->console_fd, err) < 0)
     return -1;
-  if (chdir (p->cwd) < 0)
+  /* runc creates a missing cwd; we are past pivot_root, so the path
+   * (symlinks included) resolves inside the container. */
+  if (chdir (p->cwd) < 0 && (errno != ENOENT || husk_mkdir_p (p->cwd, 0755, err) < 0 || chdir (p->cwd) < 0))
     return husk_error (err, errno, "process.cwd: chdir to `%s`", p->cwd);
   if (husk_find_executable (p, exe, err) < 0)
     return -1;

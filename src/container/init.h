@@ -21,6 +21,7 @@ struct husk_init_ctx {
   int sync_fd;         /* the init's end of the socketpair */
   int parent_sync_fd;  /* the parent's end (closed in the child) */
   int fifo_fd;         /* exec fifo, O_RDWR: the init blocks reading it */
+  int start_fd;        /* start fifo, O_RDWR: errors after `start` go here */
   int console_fd;      /* connected --console-socket or -1 */
   int lock_fd;         /* the parent's lock: must not live on in the init */
   int ns_fds[HUSK_NS_COUNT];

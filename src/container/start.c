@@ -45,16 +45,53 @@ husk_container_run_hooks (struct husk_container *c, enum husk_hook_kind kind, hu
   return r;
 }
 
+/* Wait for the init to exec (EOF on start.fifo, whose only writer is the
+ * init's close-on-exec fd) or to report why it could not. */
+static int
+wait_started (struct husk_container *c, int start_fd, husk_error_t *err)
+{
+  char buf[4096];
+  size_t n = 0;
+  ssize_t r;
+  while (n < sizeof buf - 1 && (r = read (start_fd, buf + n, sizeof buf - 1 - n)) != 0)
+    {
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return husk_error (err, errno, "start container `%s`: read start fifo", c->id);
+      n += (size_t) r;
+    }
+  if (n == 0)
+    return 0;
+  buf[n] = '\0';
+  return husk_error (err, 0, "start container `%s`: %s", c->id, buf);
+}
+
 int
 husk_container_release (struct husk_container *c, int fifo_fd, husk_error_t *err)
 {
-  cleanup_free char *fifo = NULL;
-  if (asprintf (&fifo, "%s/exec.fifo", c->dir) < 0)
+  cleanup_free char *fifo = NULL, *start_fifo = NULL;
+  cleanup_close int start_fd = -1;
+  int r;
+  if (asprintf (&fifo, "%s/exec.fifo", c->dir) < 0 || asprintf (&start_fifo, "%s/start.fifo", c->dir) < 0)
     return husk_error (err, ENOMEM, "start");
+  /* Open before the release so the init's message cannot be lost; the
+   * init holds the fifo open, so this does not block. */
+  start_fd = open (start_fifo, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (start_fd < 0)
+    return husk_error (err, errno, "start container `%s`: open start fifo", c->id);
+  {
+    int fl = fcntl (start_fd, F_GETFL);
+    fcntl (start_fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
   if (husk_write_all (fifo_fd, "0", 1) < 0)
     return husk_error (err, errno, "start container `%s`: write exec fifo", c->id);
   /* No fifo means "running" to every later command. */
   unlink (fifo);
+  r = wait_started (c, start_fd, err);
+  unlink (start_fifo);
+  if (r < 0)
+    return -1;
   /* poststart failures are logged, not fatal (runtime-spec). */
   {
     husk_error_t herr = NULL;

@@ -29,7 +29,7 @@ static int
 kernel_last_cap (void)
 {
   int c = 0;
-  while (c < 63 && prctl (PR_CAPBSET_READ, (unsigned long) (c + 1), 0, 0, 0) >= 0)
+  while (c < 63 && prctl (PR_CAPBSET_READ, (unsigned long)(c + 1), 0, 0, 0) >= 0)
     c++;
   return c;
 }
@@ -58,11 +58,11 @@ cap_names (uint64_t mask)
       char *name, *p;
       if (!(mask & CAPBIT (c)))
         continue;
-      name = cap_to_name ((cap_value_t) c);
+      name = cap_to_name ((cap_value_t)c);
       if (name == NULL)
         continue;
       for (p = name; *p; p++)
-        *p = (char) toupper ((unsigned char) *p);
+        *p = (char)toupper ((unsigned char)*p);
       fprintf (f, "%s%s%s", first ? "" : ", ", strncmp (name, "CAP_", 4) == 0 ? "" : "CAP_", name);
       cap_free (name);
       first = false;
@@ -96,7 +96,7 @@ husk_caps_check_for (const struct husk_caps *caps, bool new_userns, husk_error_t
   if (new_userns)
     return 0;
   for (c = 0; c < 64; c++)
-    if ((want & ~unknown & CAPBIT (c)) && prctl (PR_CAPBSET_READ, (unsigned long) c, 0, 0, 0) != 1)
+    if ((want & ~unknown & CAPBIT (c)) && prctl (PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) != 1)
       missing |= CAPBIT (c);
   if (missing)
     {
@@ -127,9 +127,9 @@ drop_bounding (uint64_t keep, husk_error_t *err)
     {
       if (keep & CAPBIT (c))
         continue;
-      if (prctl (PR_CAPBSET_READ, (unsigned long) c, 0, 0, 0) != 1)
+      if (prctl (PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) != 1)
         continue;
-      if (prctl (PR_CAPBSET_DROP, (unsigned long) c, 0, 0, 0) < 0)
+      if (prctl (PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0)
         {
           cleanup_free char *name = cap_names (CAPBIT (c));
           return husk_error (err, errno, "drop `%s` from the bounding set", name ? name : "?");
@@ -162,13 +162,14 @@ set_ids (const struct husk_process *p, bool in_userns, husk_error_t *err)
   if (!skip && setgroups (p->n_additional_gids, p->additional_gids) < 0)
     return husk_error (err, errno, "setgroups");
   if (setresgid (p->gid, p->gid, p->gid) < 0)
-    return husk_error (err, errno, "setresgid to %u", (unsigned) p->gid);
+    return husk_error (err, errno, "setresgid to %u", (unsigned)p->gid);
   if (setresuid (p->uid, p->uid, p->uid) < 0)
-    return husk_error (err, errno, "setresuid to %u", (unsigned) p->uid);
+    return husk_error (err, errno, "setresuid to %u", (unsigned)p->uid);
   return 0;
 }
 
-struct capsets {
+struct capsets
+{
   uint64_t eff, perm, inh;
 };
 
@@ -180,9 +181,9 @@ raw_capget (struct capsets *s)
   memset (d, 0, sizeof d);
   if (syscall (SYS_capget, &h, d) < 0)
     return -1;
-  s->eff = d[0].effective | (uint64_t) d[1].effective << 32;
-  s->perm = d[0].permitted | (uint64_t) d[1].permitted << 32;
-  s->inh = d[0].inheritable | (uint64_t) d[1].inheritable << 32;
+  s->eff = d[0].effective | (uint64_t)d[1].effective << 32;
+  s->perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+  s->inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
   return 0;
 }
 
@@ -191,13 +192,13 @@ raw_capset (const struct capsets *s)
 {
   struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
   struct __user_cap_data_struct d[2];
-  d[0].effective = (uint32_t) s->eff;
-  d[1].effective = (uint32_t) (s->eff >> 32);
-  d[0].permitted = (uint32_t) s->perm;
-  d[1].permitted = (uint32_t) (s->perm >> 32);
-  d[0].inheritable = (uint32_t) s->inh;
-  d[1].inheritable = (uint32_t) (s->inh >> 32);
-  return (int) syscall (SYS_capset, &h, d);
+  d[0].effective = (uint32_t)s->eff;
+  d[1].effective = (uint32_t)(s->eff >> 32);
+  d[0].permitted = (uint32_t)s->perm;
+  d[1].permitted = (uint32_t)(s->perm >> 32);
+  d[0].inheritable = (uint32_t)s->inh;
+  d[1].inheritable = (uint32_t)(s->inh >> 32);
+  return (int)syscall (SYS_capset, &h, d);
 }
 
 /* Ambient caps need to be both permitted and inheritable; runc skips the
@@ -214,7 +215,7 @@ raise_ambient (uint64_t ambient, uint64_t allowed, husk_error_t *err)
     {
       if (!(ambient & allowed & CAPBIT (c)))
         continue;
-      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) c, 0, 0) < 0)
+      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, 0, 0) < 0)
         {
           cleanup_free char *name = cap_names (CAPBIT (c));
           return husk_error (err, errno, "raise ambient capability `%s`", name ? name : "?");
@@ -223,7 +224,8 @@ raise_ambient (uint64_t ambient, uint64_t allowed, husk_error_t *err)
   if (skipped)
     {
       cleanup_free char *names = cap_names (skipped);
-      husk_debug ("ambient capabilities not also permitted and inheritable, skipped: %s", names ? names : "?");
+      husk_debug ("ambient capabilities not also permitted and inheritable, skipped: %s",
+                  names ? names : "?");
     }
   return 0;
 }

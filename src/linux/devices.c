@@ -147,3 +147,20 @@ husk_rootfs_setup_dev (struct husk_rootfs_ctx *ctx, husk_error_t *err)
     return husk_error_prefix (err, "/dev links");
   return 0;
 }
+
+int
+husk_rootfs_mount_console (int pty_fd, husk_error_t *err)
+{
+  struct husk_mount_flags f = { 0 };
+  cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int target = -1, mntfd = -1;
+  if (rootfd < 0)
+    return husk_error (err, errno, "open `/`");
+  target = husk_rootfs_target (rootfd, "/dev/console", true, err);
+  if (target < 0)
+    return husk_error_prefix (err, "/dev/console");
+  mntfd = husk_mount_bind_at (target, pty_fd, "", &f, err);
+  if (mntfd < 0)
+    return husk_error_prefix (err, "bind the terminal onto /dev/console");
+  return 0;
+}

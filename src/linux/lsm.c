@@ -63,7 +63,8 @@ husk_lsm_check (const struct husk_config *cfg, const struct husk_process *p, hus
   if (p == NULL && cfg)
     p = cfg->process;
   if (p && is_set (p->apparmor_profile) && !husk_lsm_enabled ("apparmor"))
-    return husk_error (err, 0, "process.apparmorProfile `%s` is set, but AppArmor is not enabled on this host",
+    return husk_error (err, 0,
+                       "process.apparmorProfile `%s` is set, but AppArmor is not enabled on this host",
                        p->apparmor_profile);
   if (p && is_set (p->selinux_label) && !husk_lsm_enabled ("selinux"))
     return husk_error (err, 0, "process.selinuxLabel `%s` is set, but SELinux is not enabled on this host",

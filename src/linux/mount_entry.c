@@ -245,6 +245,7 @@ mount_fs_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, struct 
 {
   cleanup_close int targetfd = -1;
   cleanup_close int mntfd = -1;
+  cleanup_close int probe = -1;
   bool existed, sysfs = is_type (m, "sysfs");
   if (m->type == NULL || *m->type == '\0')
     return husk_error (err, EINVAL, "no filesystem type and not a bind mount");
@@ -252,10 +253,8 @@ mount_fs_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, struct 
    * through a symlink that earlier mounts may have planted. */
   if ((is_type (m, "proc") || sysfs) && check_plain_dir (ctx->rootfd, m, err) < 0)
     return -1;
-  mntfd = husk_rootfs_openat (ctx->rootfd, m->destination, O_PATH, 0);
-  existed = mntfd >= 0;
-  if (existed)
-    close (steal_fd (mntfd));
+  probe = husk_rootfs_openat (ctx->rootfd, m->destination, O_PATH, 0);
+  existed = probe >= 0;
   targetfd = husk_rootfs_target (ctx->rootfd, m->destination, false, err);
   if (targetfd < 0 || check_proc_target (ctx, targetfd, is_type (m, "proc"), err) < 0)
     return -1;
@@ -276,14 +275,6 @@ mount_fs_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, struct 
   return mntfd < 0 ? -1 : 0;
 }
 
-static bool
-is_dev (const char *dest)
-{
-  while (*dest == '/')
-    dest++;
-  return strncmp (dest, "dev", 3) == 0 && (dest[3] == '\0' || strspn (dest + 3, "/") == strlen (dest + 3));
-}
-
 int
 husk_rootfs_mount_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, husk_error_t *err)
 {
@@ -296,7 +287,7 @@ husk_rootfs_mount_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m
   if (is_type (m, "bind"))
     f.bind = true;
   /* /dev is filled with devices first; finalize makes it read-only. */
-  if (!f.bind && is_dev (m->destination))
+  if (!f.bind && husk_rootfs_dest_is (m->destination, "dev"))
     f.flags &= ~MS_RDONLY;
   if (f.bind)
     r = mount_bind_entry (ctx, m, &f, err);

@@ -114,22 +114,38 @@ husk_rootfs_mkdir_p (int rootfd, const char *path, mode_t mode, husk_error_t *er
 }
 
 static int
-create_file_target (int rootfd, const char *dest, husk_error_t *err)
+create_file_target (int rootfd, const char *dest, int depth, husk_error_t *err)
 {
-  cleanup_free char *copy = strdup (dest);
+  cleanup_free char *dir = strdup (dest), *base = strdup (dest), *full = NULL;
   cleanup_close int parent = -1;
+  char target[PATH_MAX];
+  const char *dname;
+  ssize_t n;
   int fd;
-  if (copy == NULL)
+  if (dir == NULL || base == NULL)
     return husk_error (err, ENOMEM, "create `%s`", dest);
-  parent = husk_rootfs_mkdir_p (rootfd, dirname (copy), 0755, err);
+  dname = dirname (dir);
+  parent = husk_rootfs_mkdir_p (rootfd, dname, 0755, err);
   if (parent < 0)
     return -1;
   /* O_CREAT follows a dangling symlink, but RESOLVE_IN_ROOT keeps even
    * that inside the rootfs. */
   fd = husk_rootfs_openat (rootfd, dest, O_RDONLY | O_CREAT | O_NOCTTY, 0644);
+  if (fd >= 0 || errno != ENOENT)
+    return fd >= 0 ? fd : husk_error (err, errno, "create `%s` inside the rootfs", dest);
+  /* A dangling symlink into a missing directory: create its target. */
+  n = readlinkat (parent, basename (base), target, sizeof target - 1);
+  if (n < 0 || depth >= 40)
+    return husk_error (err, n < 0 ? ENOENT : ELOOP, "create `%s` inside the rootfs", dest);
+  target[n] = '\0';
+  if (asprintf (&full, "%s/%s", target[0] == '/' ? "" : dname, target) < 0)
+    return husk_error (err, ENOMEM, "create `%s`", dest);
+  fd = create_file_target (rootfd, full, depth + 1, err);
   if (fd < 0)
-    return husk_error (err, errno, "create `%s` inside the rootfs", dest);
-  return fd;
+    return -1;
+  close (fd);
+  fd = husk_rootfs_openat (rootfd, dest, O_PATH, 0);
+  return fd >= 0 ? fd : husk_error (err, errno, "open `%s` inside the rootfs", dest);
 }
 
 int
@@ -141,7 +157,7 @@ husk_rootfs_target (int rootfd, const char *dest, bool file, husk_error_t *err)
   if (errno != ENOENT)
     return husk_error (err, errno, "open `%s` inside the rootfs", dest);
   if (file)
-    return create_file_target (rootfd, dest, err);
+    return create_file_target (rootfd, dest, 0, err);
   return husk_rootfs_mkdir_p (rootfd, dest, 0755, err);
 }
 

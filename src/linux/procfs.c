@@ -70,12 +70,12 @@ open_fresh_procfs (void)
 static int
 open_host_procfs (husk_error_t *err)
 {
-  struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                          .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+  struct open_how how
+      = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
   cleanup_close int fd = -1;
   struct stat st;
 
-  fd = (int) syscall (SYS_openat2, AT_FDCWD, "/proc", &how, sizeof how);
+  fd = (int)syscall (SYS_openat2, AT_FDCWD, "/proc", &how, sizeof how);
   if (fd < 0)
     return husk_error (err, errno, "open `/proc`");
   if (!fd_is_procfs (fd))
@@ -124,8 +124,8 @@ resolve_self (int root, const char *link, char *buf, size_t size, husk_error_t *
     return husk_error (err, errno, "readlink `/proc/%s`", link);
   buf[n] = '\0';
   slash = strchr (buf, '/');
-  if (slash == NULL ? !all_digits (buf, (size_t) n)
-                    : !(all_digits (buf, (size_t) (slash - buf)) && strncmp (slash, "/task/", 6) == 0
+  if (slash == NULL ? !all_digits (buf, (size_t)n)
+                    : !(all_digits (buf, (size_t)(slash - buf)) && strncmp (slash, "/task/", 6) == 0
                         && all_digits (slash + 6, strlen (slash + 6))))
     return husk_error (err, EXDEV, "unexpected `/proc/%s` target `%s`", link, buf);
   return 0;
@@ -171,10 +171,10 @@ husk_procfs_open (const char *path, int flags, husk_error_t *err)
     return -1;
   if (rewrite_path (root, path, &rel, err) < 0)
     return -1;
-  how.flags = (unsigned long long) (flags | O_CLOEXEC | O_NOFOLLOW) & ~(unsigned long long) O_CREAT;
+  how.flags = (unsigned long long)(flags | O_CLOEXEC | O_NOFOLLOW) & ~(unsigned long long)O_CREAT;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   do
-    fd = (int) syscall (SYS_openat2, root, rel, &how, sizeof how);
+    fd = (int)syscall (SYS_openat2, root, rel, &how, sizeof how);
   while (fd < 0 && (errno == EINTR || errno == EAGAIN));
   if (fd < 0 && errno == EXDEV)
     return husk_error (err, EXDEV, "open `/proc/%s`: something is mounted over it", path);
@@ -200,7 +200,7 @@ husk_procfs_write (const char *path, const char *value, husk_error_t *err)
   while (r < 0 && errno == EINTR);
   if (r < 0)
     return husk_error (err, errno, "write `%s` to `/proc/%s`", value, path);
-  if ((size_t) r != len)
+  if ((size_t)r != len)
     return husk_error (err, EIO, "short write to `/proc/%s`", path);
   return 0;
 }

@@ -15,8 +15,8 @@
 #include "util/fs.h"
 #include "util/log.h"
 
-static bool
-dest_is (const char *dest, const char *want)
+bool
+husk_rootfs_dest_is (const char *dest, const char *want)
 {
   size_t wl = strlen (want);
   while (*dest == '/')
@@ -42,7 +42,7 @@ dev_is_bind (const struct husk_config *cfg)
 {
   size_t i;
   for (i = 0; i < cfg->n_mounts; i++)
-    if (cfg->mounts[i].destination && dest_is (cfg->mounts[i].destination, "dev")
+    if (cfg->mounts[i].destination && husk_rootfs_dest_is (cfg->mounts[i].destination, "dev")
         && mount_is_bind (&cfg->mounts[i]))
       return true;
   return false;
@@ -231,7 +231,7 @@ dev_readonly (const struct husk_config *cfg, int rootfd, husk_error_t *err)
     {
       const struct husk_mount *m = &cfg->mounts[i];
       bool ro = false;
-      if (m->destination == NULL || !dest_is (m->destination, "dev") || mount_is_bind (m))
+      if (m->destination == NULL || !husk_rootfs_dest_is (m->destination, "dev") || mount_is_bind (m))
         continue;
       for (j = 0; m->options && m->options[j]; j++)
         ro = strcmp (m->options[j], "ro") == 0 ? true : strcmp (m->options[j], "rw") == 0 ? false : ro;

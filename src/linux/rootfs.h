@@ -30,6 +30,11 @@ int husk_rootfs_prepare (const struct husk_config *cfg, const struct husk_rootfs
 int husk_rootfs_pivot (const struct husk_config *cfg, const struct husk_rootfs_opts *o, husk_error_t *err);
 int husk_rootfs_finalize (const struct husk_config *cfg, const struct husk_rootfs_opts *o, husk_error_t *err);
 
+/* process.terminal: bind the pty (an fd of its slave side, opened from
+ * the container's devpts) onto /dev/console, as runc. Call after pivot
+ * and before finalize (the rootfs may be read-only afterwards). */
+int husk_rootfs_mount_console (int pty_fd, husk_error_t *err);
+
 /* Parse mount options into flags, propagation flags, recursive attrs and a
  * data string (exposed for unit tests and for exec). Unknown options are
  * passed to the filesystem as data, as runc does. */

@@ -71,6 +71,9 @@ int husk_rootfs_setup_dev (struct husk_rootfs_ctx *ctx, husk_error_t *err);
 int husk_rootfs_mask_paths (int rootfd, char *const *paths, husk_error_t *err);
 int husk_rootfs_readonly_paths (int rootfd, char *const *paths, husk_error_t *err);
 
+/* Whether a mount destination names `want` ("dev" matches "/dev//"). */
+bool husk_rootfs_dest_is (const char *dest, const char *want);
+
 /* Path of fd inside the rootfs ("/proc/self") or NULL if unknown;
  * caller frees. */
 char *husk_rootfs_fd_path (const struct husk_rootfs_ctx *ctx, int fd);

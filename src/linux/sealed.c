@@ -89,7 +89,7 @@ open_memfd_copy (void)
     return -1;
   while (done < st.st_size)
     {
-      ssize_t n = sendfile (mfd, src, NULL, (size_t) (st.st_size - done));
+      ssize_t n = sendfile (mfd, src, NULL, (size_t)(st.st_size - done));
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
@@ -114,7 +114,7 @@ env_with_marker (char **envp)
     return NULL;
   for (i = 0; i < n; i++)
     out[i] = envp[i];
-  out[n] = (char *) MARKER "=1";
+  out[n] = (char *)MARKER "=1";
   return out;
 }
 
@@ -140,7 +140,7 @@ husk_ensure_sealed (int argc, char **argv, char **envp)
   cleanup_free char **env = NULL;
   int fd = -1, e;
 
-  (void) argc;
+  (void)argc;
   /* Nobody in the container may ptrace or read /proc/<pid>/mem of a husk
      that holds host resources; execve of the container process resets it.  */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);

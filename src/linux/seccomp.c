@@ -59,16 +59,15 @@ export_bpf (struct husk_seccomp *s, husk_error_t *err)
     return husk_error (err, -r, "linux.seccomp: export the filter");
   if (fstat (fd, &st) < 0)
     return husk_error (err, errno, "linux.seccomp: stat the filter");
-  if (st.st_size == 0 || st.st_size % (off_t) sizeof (struct sock_filter) != 0
-      || st.st_size / (off_t) sizeof (struct sock_filter) > BPF_MAXINSNS)
-    return husk_error (err, E2BIG, "linux.seccomp: the filter has %lld bytes of BPF",
-                       (long long) st.st_size);
-  s->prog.filter = malloc ((size_t) st.st_size);
+  if (st.st_size == 0 || st.st_size % (off_t)sizeof (struct sock_filter) != 0
+      || st.st_size / (off_t)sizeof (struct sock_filter) > BPF_MAXINSNS)
+    return husk_error (err, E2BIG, "linux.seccomp: the filter has %lld bytes of BPF", (long long)st.st_size);
+  s->prog.filter = malloc ((size_t)st.st_size);
   if (s->prog.filter == NULL)
     return husk_error (err, ENOMEM, "linux.seccomp");
-  if (pread (fd, s->prog.filter, (size_t) st.st_size, 0) != st.st_size)
+  if (pread (fd, s->prog.filter, (size_t)st.st_size, 0) != st.st_size)
     return husk_error (err, errno ? errno : EIO, "linux.seccomp: read the filter");
-  s->prog.len = (unsigned short) (st.st_size / (off_t) sizeof (struct sock_filter));
+  s->prog.len = (unsigned short)(st.st_size / (off_t)sizeof (struct sock_filter));
   return 0;
 }
 
@@ -87,7 +86,7 @@ connect_listener (struct husk_seccomp *s, husk_error_t *err)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return husk_error (err, errno, "socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     return husk_error (err, errno, "linux.seccomp.listenerPath: connect to `%s`", s->listener_path);
   s->listener_fd = steal_fd (fd);
   return 0;
@@ -140,7 +139,8 @@ notify_message (struct husk_seccomp *s, const char *state_json)
   json_object_array_add (fds, json_object_new_string ("seccompFd"));
   json_object_object_add (msg, "fds", fds);
   json_object_object_add (msg, "pid", json_object_new_int64 (pid));
-  json_object_object_add (msg, "metadata", json_object_new_string (s->listener_metadata ? s->listener_metadata : ""));
+  json_object_object_add (msg, "metadata",
+                          json_object_new_string (s->listener_metadata ? s->listener_metadata : ""));
   json_object_object_add (msg, "state", state);
   text = strdup (json_object_to_json_string_ext (msg, JSON_C_TO_STRING_PLAIN));
   json_object_put (msg);
@@ -151,7 +151,7 @@ static int
 send_notify_fd (int sock, int fd, const char *msg)
 {
   char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) msg, .iov_len = strlen (msg) };
+  struct iovec iov = { .iov_base = (void *)msg, .iov_len = strlen (msg) };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   struct cmsghdr *c;
   ssize_t r;
@@ -169,7 +169,7 @@ send_notify_fd (int sock, int fd, const char *msg)
     return -1;
   /* The fd went with the first byte; a stream socket may take the rest in
      more writes.  */
-  if ((size_t) r < iov.iov_len && husk_write_all (sock, msg + r, iov.iov_len - (size_t) r) < 0)
+  if ((size_t)r < iov.iov_len && husk_write_all (sock, msg + r, iov.iov_len - (size_t)r) < 0)
     return -1;
   return 0;
 }
@@ -187,7 +187,7 @@ husk_seccomp_load (struct husk_seccomp *s, const char *state_json, husk_error_t 
   /* The kernel takes WAIT_KILLABLE_RECV only with a listener; without a
      NOTIFY rule it has nothing to change.  */
   if (!s->notify)
-    flags &= ~(unsigned) SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    flags &= ~(unsigned)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
   /* Everything that allocates happens before the filter is in place.  */
   if (s->notify)
     {
@@ -198,12 +198,13 @@ husk_seccomp_load (struct husk_seccomp *s, const char *state_json, husk_error_t 
       if (flags & SECCOMP_FILTER_FLAG_TSYNC)
         flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
     }
-  fd = (int) syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &s->prog);
+  fd = (int)syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &s->prog);
   if (fd < 0)
     {
       e = errno;
       if (e == EACCES)
-        return husk_error (err, e, "load the seccomp filter (without noNewPrivileges this needs CAP_SYS_ADMIN)");
+        return husk_error (err, e,
+                           "load the seccomp filter (without noNewPrivileges this needs CAP_SYS_ADMIN)");
       return husk_error (err, e, "load the seccomp filter");
     }
   if (!s->notify)
@@ -220,7 +221,8 @@ husk_seccomp_load (struct husk_seccomp *s, const char *state_json, husk_error_t 
   return 0;
 }
 
-struct load_hook_data {
+struct load_hook_data
+{
   struct husk_seccomp *s;
   const char *state_json;
 };

@@ -16,7 +16,8 @@
 
 #define J "linux.seccomp"
 
-struct name_val {
+struct name_val
+{
   const char *name;
   uint64_t val;
 };
@@ -30,10 +31,14 @@ static const struct name_val flag_names[] = {
 };
 
 static const struct name_val op_names[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-  { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-  { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
-  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ }, { NULL, 0 },
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+  { NULL, 0 },
 };
 
 static int
@@ -71,11 +76,11 @@ get_uint (json_object *o, const char *jpath, uint64_t max, uint64_t *out, husk_e
   /* json-c keeps numbers above INT64_MAX as uint64.  */
   if (json_object_get_int64 (o) < 0)
     return husk_error (err, 0, "%s: expected an unsigned integer, got %lld", jpath,
-                       (long long) json_object_get_int64 (o));
+                       (long long)json_object_get_int64 (o));
   *out = json_object_get_uint64 (o);
   if (*out > max)
-    return husk_error (err, 0, "%s: %llu is out of range (max %llu)", jpath, (unsigned long long) *out,
-                       (unsigned long long) max);
+    return husk_error (err, 0, "%s: %llu is out of range (max %llu)", jpath, (unsigned long long)*out,
+                       (unsigned long long)max);
   return 0;
 }
 
@@ -113,15 +118,15 @@ parse_action (json_object *a, const char *apath, json_object *ret, const char *r
   if (ret && get_uint (ret, rpath, SECCOMP_RET_DATA, &e, err) < 0)
     return -1;
   if (strcmp (name, "SCMP_ACT_ERRNO") == 0)
-    *out = SCMP_ACT_ERRNO ((uint32_t) e);
+    *out = SCMP_ACT_ERRNO ((uint32_t)e);
   else if (strcmp (name, "SCMP_ACT_TRACE") == 0)
-    *out = SCMP_ACT_TRACE ((uint32_t) e);
+    *out = SCMP_ACT_TRACE ((uint32_t)e);
   else if (lookup (plain, name, &v) == 0)
     {
       if (ret)
-        return husk_error (err, 0, "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not `%s`", rpath,
-                           name);
-      *out = (uint32_t) v;
+        return husk_error (err, 0, "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, not `%s`",
+                           rpath, name);
+      *out = (uint32_t)v;
     }
   else
     return husk_error (err, 0, "%s: unknown action `%s`", apath, name);
@@ -149,7 +154,8 @@ parse_architectures (json_object *archs, struct husk_seccomp *s, husk_error_t *e
       if (strncmp (name, "SCMP_ARCH_", 10) != 0 || strlen (name + 10) >= sizeof lower)
         return husk_error (err, 0, "%s: unknown architecture `%s`", jp, name);
       for (k = 0; name[10 + k]; k++)
-        lower[k] = (char) (name[10 + k] >= 'A' && name[10 + k] <= 'Z' ? name[10 + k] - 'A' + 'a' : name[10 + k]);
+        lower[k]
+            = (char)(name[10 + k] >= 'A' && name[10 + k] <= 'Z' ? name[10 + k] - 'A' + 'a' : name[10 + k]);
       lower[k] = '\0';
       arch = seccomp_arch_resolve_name (lower);
       if (arch == 0)
@@ -178,7 +184,7 @@ parse_flags (json_object *flags, struct husk_seccomp *s, husk_error_t *err)
         return -1;
       if (lookup (flag_names, name, &v) < 0)
         return husk_error (err, 0, "%s: unknown flag `%s`", jp, name);
-      s->flags |= (unsigned int) v;
+      s->flags |= (unsigned int)v;
     }
   return 0;
 }
@@ -230,10 +236,11 @@ parse_args (json_object *args, const char *jpath, struct scmp_arg_cmp *conds, un
         *same_index = true;
       seen |= 1u << index;
       /* MASKED_EQ: (arg & value) == valueTwo.  */
-      conds[i] = (struct scmp_arg_cmp){ .arg = (unsigned) index, .op = (enum scmp_compare) op,
-                                        .datum_a = value, .datum_b = value2 };
+      conds[i] = (struct scmp_arg_cmp){
+        .arg = (unsigned)index, .op = (enum scmp_compare)op, .datum_a = value, .datum_b = value2
+      };
     }
-  *n_conds = (unsigned) n;
+  *n_conds = (unsigned)n;
   return 0;
 }
 
@@ -304,8 +311,9 @@ parse_syscall (json_object *sc, size_t idx, struct husk_seccomp *s, uint32_t def
         return -1;
       /* The notify fd is sent with sendmsg after the filter is loaded.  */
       if (act == SCMP_ACT_NOTIFY && strcmp (name, "sendmsg") == 0)
-        return husk_error (err, 0, "%s: SCMP_ACT_NOTIFY cannot be used for `sendmsg` (husk sends the listener fd with it)",
-                           ap);
+        return husk_error (
+            err, 0, "%s: SCMP_ACT_NOTIFY cannot be used for `sendmsg` (husk sends the listener fd with it)",
+            ap);
       if (add_rule (s, ap, name, act, conds, n_conds, same_index, err) < 0)
         return -1;
     }

@@ -9,14 +9,15 @@
 
 #include "linux/seccomp.h"
 
-struct husk_seccomp {
-  scmp_filter_ctx ctx;       /* only while preparing */
-  struct sock_fprog prog;    /* the exported BPF */
-  unsigned int flags;        /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
-  bool notify;               /* some rule uses SCMP_ACT_NOTIFY */
+struct husk_seccomp
+{
+  scmp_filter_ctx ctx;    /* only while preparing */
+  struct sock_fprog prog; /* the exported BPF */
+  unsigned int flags;     /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+  bool notify;            /* some rule uses SCMP_ACT_NOTIFY */
   char *listener_path;
   char *listener_metadata;
-  int listener_fd;           /* connected in prepare, -1 if none */
+  int listener_fd; /* connected in prepare, -1 if none */
 };
 
 /* Fill s->ctx, s->flags, s->notify and the listener fields from spec. */

@@ -26,7 +26,7 @@
 struct event
 {
   struct event *next;
-  uint8_t *req;     /* packed ttrpc Request */
+  uint8_t *req; /* packed ttrpc Request */
   size_t len;
   int rejects;
 };
@@ -38,7 +38,7 @@ static struct
   struct event *head, **tail;
   int count;
   struct shim_watch sock, timer;
-  bool in_flight;   /* head was sent, waiting for the response */
+  bool in_flight; /* head was sent, waiting for the response */
   uint32_t stream;
   uint8_t hdr[TTRPC_HEADER_LEN];
   size_t got;
@@ -72,7 +72,8 @@ disconnect (void)
 static void
 arm_retry (void)
 {
-  struct itimerspec its = { .it_value = { .tv_sec = RETRY_MS / 1000, .tv_nsec = (RETRY_MS % 1000) * 1000000L } };
+  struct itimerspec its
+      = { .it_value = { .tv_sec = RETRY_MS / 1000, .tv_nsec = (RETRY_MS % 1000) * 1000000L } };
   timerfd_settime (ev.timer.fd, 0, &its, NULL);
 }
 
@@ -143,7 +144,7 @@ sock_event (struct shim_watch *w, uint32_t events)
           fail ("connection to containerd lost");
           return;
         }
-      ev.got += (size_t) r;
+      ev.got += (size_t)r;
       if (ev.got == TTRPC_HEADER_LEN)
         {
           uint32_t stream;
@@ -183,7 +184,7 @@ connect_events (void)
     return -1;
   /* our events are small: a bounded blocking send keeps this simple */
   setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     {
       close (fd);
       return -1;
@@ -215,14 +216,14 @@ try_send (void)
       return;
     }
   ev.stream += 2;
-  ttrpc_put_header (hdr, (uint32_t) ev.head->len, ev.stream, TTRPC_TYPE_REQUEST, 0);
-  iov[0] = (struct iovec) { hdr, sizeof hdr };
-  iov[1] = (struct iovec) { ev.head->req, ev.head->len };
+  ttrpc_put_header (hdr, (uint32_t)ev.head->len, ev.stream, TTRPC_TYPE_REQUEST, 0);
+  iov[0] = (struct iovec){ hdr, sizeof hdr };
+  iov[1] = (struct iovec){ ev.head->req, ev.head->len };
   total = sizeof hdr + ev.head->len;
   do
     r = sendmsg (ev.sock.fd, &msg, MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
-  if (r != (ssize_t) total)
+  if (r != (ssize_t)total)
     {
       fail ("send to containerd failed");
       return;
@@ -270,14 +271,14 @@ events_publish (const char *topic, const char *type_url, const ProtobufCMessage 
 
   shim_now (&now);
   ts.seconds = now.tv_sec;
-  ts.nanos = (int32_t) now.tv_nsec;
+  ts.nanos = (int32_t)now.tv_nsec;
   evbuf = malloc (protobuf_c_message_get_packed_size (msg) + 1);
-  any.type_url = (char *) type_url;
+  any.type_url = (char *)type_url;
   any.value.len = protobuf_c_message_pack (msg, evbuf);
   any.value.data = evbuf;
   env.timestamp = &ts;
   env.namespace_ = ev.ns;
-  env.topic = (char *) topic;
+  env.topic = (char *)topic;
   env.event = &any;
   fwd.envelope = &env;
   fwdbuf = malloc (containerd__events__forward_request__get_packed_size (&fwd) + 1);

@@ -27,7 +27,6 @@ struct pump
   struct shim_watch src, dst;
   char buf[4096];
   size_t len, off;
-  bool close_dst;   /* the dst fd is ours alone: close it at EOF */
   struct pump **owner;
 };
 
@@ -68,7 +67,7 @@ pump_drain (struct pump *p)
         return 0;
       if (r < 0)
         return -1;
-      p->off += (size_t) r;
+      p->off += (size_t)r;
     }
   p->len = p->off = 0;
   return 1;
@@ -77,7 +76,7 @@ pump_drain (struct pump *p)
 static void
 pump_dst_event (struct shim_watch *w, uint32_t events)
 {
-  struct pump *p = (struct pump *) ((char *) w - offsetof (struct pump, dst));
+  struct pump *p = (struct pump *)((char *)w - offsetof (struct pump, dst));
   int r = pump_drain (p);
   if (r < 0)
     {
@@ -94,7 +93,7 @@ pump_dst_event (struct shim_watch *w, uint32_t events)
 static void
 pump_src_event (struct shim_watch *w, uint32_t events)
 {
-  struct pump *p = (struct pump *) w;
+  struct pump *p = (struct pump *)w;
   if (p->off < p->len)
     return; /* still waiting for the destination */
   for (;;)
@@ -110,7 +109,7 @@ pump_src_event (struct shim_watch *w, uint32_t events)
           pump_free (p);
           return;
         }
-      p->len = (size_t) r;
+      p->len = (size_t)r;
       p->off = 0;
       int d = pump_drain (p);
       if (d < 0)
@@ -159,7 +158,7 @@ open_output (const char *uri, int *hold, husk_error_t *err)
   int fd;
   if (uri == NULL || *uri == '\0')
     return -1;
-  if (strncmp (uri, "file://", 7) == 0 || (stat (uri, &st) == 0 && ! S_ISFIFO (st.st_mode)))
+  if (strncmp (uri, "file://", 7) == 0 || (stat (uri, &st) == 0 && !S_ISFIFO (st.st_mode)))
     {
       const char *path = strncmp (uri, "file://", 7) == 0 ? uri + 7 : uri;
       fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -268,7 +267,7 @@ io_console_socket (char **dir, char **path, int *listen_fd, husk_error_t *err)
   *path = shim_path (tmpl, "pty.sock");
   snprintf (addr.sun_path, sizeof addr.sun_path, "%s", *path);
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
+  if (fd < 0 || bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen (fd, 1) < 0)
     {
       int e = errno;
       if (fd >= 0)
@@ -302,7 +301,8 @@ recv_fd (int sock, husk_error_t *err)
     struct cmsghdr align;
   } u;
   struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
   struct cmsghdr *cm;
   int fd;
   if (recvmsg (sock, &msg, MSG_CMSG_CLOEXEC) < 0)
@@ -351,7 +351,7 @@ io_console_receive (struct proc *p, int listen_fd, husk_error_t *err)
 int
 io_resize (struct proc *p, unsigned width, unsigned height, husk_error_t *err)
 {
-  struct winsize ws = { .ws_row = (unsigned short) height, .ws_col = (unsigned short) width };
+  struct winsize ws = { .ws_row = (unsigned short)height, .ws_col = (unsigned short)width };
   if (p->master < 0)
     return husk_error (err, ENOTTY, "process has no terminal");
   if (ioctl (p->master, TIOCSWINSZ, &ws) < 0)

@@ -7,11 +7,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define LOGGER_READY_MS 10000
 
 static int
 hexval (char c)
@@ -33,7 +36,7 @@ url_decode (char *s)
   for (; *s; s++)
     if (*s == '%' && hexval (s[1]) >= 0 && hexval (s[2]) >= 0)
       {
-        *o++ = (char) (hexval (s[1]) * 16 + hexval (s[2]));
+        *o++ = (char)(hexval (s[1]) * 16 + hexval (s[2]));
         s += 2;
       }
     else
@@ -73,11 +76,14 @@ logger_exec (char *path, char *query, int fds[3])
   dup2 (null, 0);
   dup2 (null, 1);
   dup2 (null, 2);
+  /* the shim ignores SIGPIPE; exec would pass that on to the container */
+  signal (SIGPIPE, SIG_DFL);
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   setsid ();
-  char *envp[] = { env_id, env_ns, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+  char *envp[]
+      = { env_id, env_ns, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
   execve (path, argv, envp);
   _exit (127);
 }
@@ -106,14 +112,19 @@ io_binary_logger (const char *uri, int *out_w, int *err_w, husk_error_t *err)
       goto fail;
     }
   if (pid == 0)
-    logger_exec (copy, query, (int[3]) { out[0], errp[0], ready[1] });
+    logger_exec (copy, query, (int[3]){ out[0], errp[0], ready[1] });
   close (out[0]);
   close (errp[0]);
   close (ready[1]);
-  /* the logger is ready when it closes fd 5 (or writes to it) */
-  do
-    r = read (ready[0], &b, 1);
-  while (r < 0 && errno == EINTR);
+  /* the logger is ready when it closes fd 5 (or writes to it); a logger
+   * that never does must not hang the shim */
+  struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
+  if (poll (&pfd, 1, LOGGER_READY_MS) == 1)
+    do
+      r = read (ready[0], &b, 1);
+    while (r < 0 && errno == EINTR);
+  else
+    shim_warn ("log binary `%s` did not signal readiness", copy);
   close (ready[0]);
   *out_w = out[1];
   *err_w = errp[1];

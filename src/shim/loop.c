@@ -47,7 +47,7 @@ shim_loop_quit (void)
 int
 shim_loop_run (void)
 {
-  while (! quit)
+  while (!quit)
     {
       struct epoll_event ev;
       int n = epoll_wait (epfd, &ev, 1, -1);

@@ -47,8 +47,8 @@ parse_flags (int argc, char **argv, const char **action)
     const char *name;
     const char **dst;
   } str_flags[] = {
-    { "namespace", &shim_cfg.ns },  { "address", &shim_cfg.address },         { "id", &shim_cfg.id },
-    { "bundle", &bundle_flag },     { "publish-binary", &publish_binary },    { "socket", NULL },
+    { "namespace", &shim_cfg.ns }, { "address", &shim_cfg.address },      { "id", &shim_cfg.id },
+    { "bundle", &bundle_flag },    { "publish-binary", &publish_binary }, { "socket", NULL },
   };
   *action = NULL;
   for (int i = 1; i < argc; i++)
@@ -62,7 +62,7 @@ parse_flags (int argc, char **argv, const char **action)
         }
       a += a[1] == '-' ? 2 : 1;
       val = strchr (a, '=');
-      nlen = val ? (size_t) (val - a) : strlen (a);
+      nlen = val ? (size_t)(val - a) : strlen (a);
       if (strncmp (a, "debug", nlen) == 0 && nlen == 5)
         {
           shim_cfg.debug = val == NULL || strcmp (val + 1, "true") == 0 || strcmp (val + 1, "1") == 0;
@@ -78,7 +78,7 @@ parse_flags (int argc, char **argv, const char **action)
           break;
       if (k == sizeof str_flags / sizeof str_flags[0])
         {
-          fprintf (stderr, "flag provided but not defined: -%.*s\n", (int) nlen, a);
+          fprintf (stderr, "flag provided but not defined: -%.*s\n", (int)nlen, a);
           return -1;
         }
       if (val == NULL && i + 1 >= argc)
@@ -127,18 +127,18 @@ socket_path (char *buf, size_t len)
   for (size_t i = 0; i < 3; i++)
     for (const char *c = parts[i];; c++)
       {
-        h = (h ^ (uint8_t) *c) * 1099511628211ULL;
+        h = (h ^ (uint8_t)*c) * 1099511628211ULL;
         if (*c == '\0')
           break;
       }
-  snprintf (buf, len, SOCKET_DIR "/husk-%016llx", (unsigned long long) h);
+  snprintf (buf, len, SOCKET_DIR "/husk-%016llx", (unsigned long long)h);
 }
 
 static int
 can_connect (const struct sockaddr_un *addr)
 {
   int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int ok = fd >= 0 && connect (fd, (const struct sockaddr *) addr, sizeof *addr) == 0;
+  int ok = fd >= 0 && connect (fd, (const struct sockaddr *)addr, sizeof *addr) == 0;
   if (fd >= 0)
     close (fd);
   return ok;
@@ -161,7 +161,7 @@ listen_socket (const char *path)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return -1;
-  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     {
       if (errno != EADDRINUSE)
         goto fail;
@@ -171,7 +171,7 @@ listen_socket (const char *path)
           return -2;
         }
       unlink (path);
-      if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+      if (bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
         goto fail;
     }
   if (listen (fd, 64) < 0)
@@ -189,7 +189,7 @@ spawn_daemon (int lfd, char **argv)
   pid_t pid = fork ();
   if (pid != 0)
     return pid;
-  int null = open ("/dev/null", O_RDWR);
+  int null;
   const char *args[10];
   size_t n = 0;
   setsid ();
@@ -199,6 +199,13 @@ spawn_daemon (int lfd, char **argv)
       close (lfd);
     }
   husk_set_cloexec (3, false);
+  {
+    /* keep nothing of containerd's but the socket */
+    husk_error_t err = NULL;
+    if (husk_close_fds_from (4, &err) < 0)
+      husk_error_free (&err);
+  }
+  null = open ("/dev/null", O_RDWR);
   dup2 (null, 0);
   dup2 (null, 1);
   dup2 (null, 2);
@@ -214,8 +221,29 @@ spawn_daemon (int lfd, char **argv)
   if (shim_cfg.debug)
     args[n++] = "-debug";
   args[n] = NULL;
-  execv ("/proc/self/exe", (char *const *) args);
+  execv ("/proc/self/exe", (char *const *)args);
   _exit (127);
+}
+
+/* containerd writes the runtime options (an Any) to start's stdin; Create
+ * carries them again, so they are read and dropped here, and only from a
+ * pipe or file so a shell's terminal never blocks us. */
+static void
+drain_options (void)
+{
+  struct stat st;
+  char buf[4096];
+  size_t total = 0;
+  if (fstat (0, &st) < 0 || !(S_ISFIFO (st.st_mode) || S_ISREG (st.st_mode)))
+    return;
+  for (;;)
+    {
+      ssize_t r = read (0, buf, sizeof buf);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0 || (total += (size_t)r) > (1u << 20))
+        return;
+    }
 }
 
 static int
@@ -225,7 +253,7 @@ action_start (char **argv)
   husk_error_t err = NULL;
   int lfd;
   pid_t pid;
-  /* the runtime options arrive on stdin; the task's Create carries them too */
+  drain_options ();
   socket_path (path, sizeof path);
   snprintf (addr, sizeof addr, "unix://%s", path);
   lfd = listen_socket (path);
@@ -297,7 +325,7 @@ action_delete (void)
       return 1;
     }
   load_runtime_info ();
-  if (runtime_run (args, (int[3]) { -1, -1, -1 }, NULL, &err) < 0)
+  if (runtime_run (args, (int[3]){ -1, -1, -1 }, NULL, &err) < 0)
     husk_error_free (&err); /* already gone is fine */
   if (unmount_rootfs (".", &err) < 0)
     {
@@ -313,18 +341,18 @@ action_delete (void)
     husk_error_free (&err);
   shim_now (&now);
   ts.seconds = now.tv_sec;
-  ts.nanos = (int32_t) now.tv_nsec;
+  ts.nanos = (int32_t)now.tv_nsec;
   resp.exit_status = 128 + SIGKILL;
   resp.exited_at = &ts;
   {
     pid_t pid = task_read_pid ("init.pid", &err);
     if (pid > 0)
-      resp.pid = (uint32_t) pid;
+      resp.pid = (uint32_t)pid;
     else
       husk_error_free (&err);
   }
   len = containerd__task__v2__delete_response__pack (&resp, buf);
-  return husk_write_all (1, buf, len) == (ssize_t) len ? 0 : 1;
+  return husk_write_all (1, buf, len) == (ssize_t)len ? 0 : 1;
 }
 
 static void
@@ -346,7 +374,7 @@ open_log (void)
 {
   struct stat st;
   int fd;
-  if (stat ("log", &st) < 0 || ! S_ISFIFO (st.st_mode))
+  if (stat ("log", &st) < 0 || !S_ISFIFO (st.st_mode))
     return;
   fd = open ("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
@@ -370,7 +398,7 @@ daemon_main (void)
   open_log ();
   if (prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
     shim_warn ("cannot become a subreaper: %s", strerror (errno));
-  if (fcntl (lfd, F_GETFD) < 0 || getsockname (lfd, (struct sockaddr *) &addr, &alen) < 0)
+  if (fcntl (lfd, F_GETFD) < 0 || getsockname (lfd, (struct sockaddr *)&addr, &alen) < 0)
     {
       fprintf (stderr, "containerd-shim-husk-v2: no listening socket on fd 3; use the `start` action\n");
       return 1;
@@ -395,6 +423,7 @@ daemon_main (void)
       shim_log (SHIM_LOG_ERROR, "shim setup failed: %s", strerror (errno));
       return 1;
     }
+  ttrpc_on_close (proc_conn_closed);
   shim_debug ("shim %s/%s serving on %s, events to %s", shim_cfg.ns, shim_cfg.id, addr.sun_path,
               ttrpc_addr ? ttrpc_addr : "(none)");
   shim_loop_run ();

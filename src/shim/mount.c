@@ -19,12 +19,12 @@ struct flag
 };
 
 static const struct flag flags[] = {
-  { "ro", MS_RDONLY, 0 },          { "rw", 0, MS_RDONLY },         { "bind", MS_BIND, 0 },
-  { "rbind", MS_BIND | MS_REC, 0 }, { "nosuid", MS_NOSUID, 0 },    { "suid", 0, MS_NOSUID },
-  { "nodev", MS_NODEV, 0 },        { "dev", 0, MS_NODEV },         { "noexec", MS_NOEXEC, 0 },
-  { "exec", 0, MS_NOEXEC },        { "sync", MS_SYNCHRONOUS, 0 },  { "async", 0, MS_SYNCHRONOUS },
-  { "noatime", MS_NOATIME, 0 },    { "relatime", MS_RELATIME, 0 }, { "nodiratime", MS_NODIRATIME, 0 },
-  { "remount", MS_REMOUNT, 0 },    { "defaults", 0, 0 },           { NULL, 0, 0 },
+  { "ro", MS_RDONLY, 0 },           { "rw", 0, MS_RDONLY },         { "bind", MS_BIND, 0 },
+  { "rbind", MS_BIND | MS_REC, 0 }, { "nosuid", MS_NOSUID, 0 },     { "suid", 0, MS_NOSUID },
+  { "nodev", MS_NODEV, 0 },         { "dev", 0, MS_NODEV },         { "noexec", MS_NOEXEC, 0 },
+  { "exec", 0, MS_NOEXEC },         { "sync", MS_SYNCHRONOUS, 0 },  { "async", 0, MS_SYNCHRONOUS },
+  { "noatime", MS_NOATIME, 0 },     { "relatime", MS_RELATIME, 0 }, { "nodiratime", MS_NODIRATIME, 0 },
+  { "remount", MS_REMOUNT, 0 },     { "defaults", 0, 0 },           { NULL, 0, 0 },
 };
 
 static int

@@ -72,13 +72,31 @@ proc_remove (struct proc *p)
   proc_free (p);
 }
 
+/* A client that goes away takes its pending Waits with it. */
+void
+proc_conn_closed (uint64_t conn)
+{
+  if (shim_task == NULL)
+    return;
+  for (struct proc *p = shim_task->procs; p; p = p->next)
+    for (struct waiter **w = &p->waiters; *w;)
+      if ((*w)->conn == conn)
+        {
+          struct waiter *dead = *w;
+          *w = dead->next;
+          free (dead);
+        }
+      else
+        w = &(*w)->next;
+}
+
 static void
 answer_waiters (struct proc *p)
 {
   Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
   Containerd__Task__V2__WaitResponse resp = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
   ts.seconds = p->exited_at.tv_sec;
-  ts.nanos = (int32_t) p->exited_at.tv_nsec;
+  ts.nanos = (int32_t)p->exited_at.tv_nsec;
   resp.exit_status = p->exit_status;
   resp.exited_at = &ts;
   while (p->waiters)
@@ -98,7 +116,8 @@ proc_exited (struct proc *p, int wstatus)
   if (p->status == PROC_STOPPED)
     return;
   p->status = PROC_STOPPED;
-  p->exit_status = WIFSIGNALED (wstatus) ? 128 + (uint32_t) WTERMSIG (wstatus) : (uint32_t) WEXITSTATUS (wstatus);
+  p->exit_status
+      = WIFSIGNALED (wstatus) ? 128 + (uint32_t)WTERMSIG (wstatus) : (uint32_t)WEXITSTATUS (wstatus);
   shim_now (&p->exited_at);
   shim_debug ("process %s (pid %d) exited with %u", *p->id ? p->id : "init", p->pid, p->exit_status);
   /* stdin has no reader left; terminal output still in the master
@@ -106,10 +125,10 @@ proc_exited (struct proc *p, int wstatus)
   io_close_stdin (p);
   io_drain (p);
   ts.seconds = p->exited_at.tv_sec;
-  ts.nanos = (int32_t) p->exited_at.tv_nsec;
+  ts.nanos = (int32_t)p->exited_at.tv_nsec;
   ev.container_id = shim_task->id;
   ev.id = *p->id ? p->id : shim_task->id;
-  ev.pid = (uint32_t) p->pid;
+  ev.pid = (uint32_t)p->pid;
   ev.exit_status = p->exit_status;
   ev.exited_at = &ts;
   events_publish (TOPIC_TASK_EXIT, "containerd.events.TaskExit", &ev.base);

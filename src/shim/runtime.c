@@ -2,6 +2,7 @@
  * synchronous, --log in json so that a failure reports the runtime's own
  * last error line. The loop is blocked meanwhile; container exits stay
  * zombies until we return and reap them. */
+#include "shim/parse.h"
 #include "shim/shim.h"
 
 #include <ctype.h>
@@ -48,64 +49,6 @@ runtime_root (void)
   return shim_cfg.root;
 }
 
-/* The string value of "key" in one json log line (runc/husk write flat
- * objects with string values), unescaped; NULL when absent. */
-static char *
-json_line_string (const char *line, const char *key)
-{
-  char pat[32], *out, *o;
-  const char *p;
-  snprintf (pat, sizeof pat, "\"%s\":", key);
-  p = strstr (line, pat);
-  if (p == NULL)
-    return NULL;
-  p += strlen (pat);
-  while (*p == ' ')
-    p++;
-  if (*p++ != '"')
-    return NULL;
-  o = out = malloc (strlen (p) + 1);
-  if (out == NULL)
-    abort ();
-  for (; *p && *p != '"'; p++)
-    {
-      if (*p != '\\' || p[1] == '\0')
-        {
-          *o++ = *p;
-          continue;
-        }
-      switch (*++p)
-        {
-        case 'n': *o++ = '\n'; break;
-        case 't': *o++ = '\t'; break;
-        case 'r': *o++ = '\r'; break;
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'u':
-          {
-            unsigned cp = 0;
-            int i;
-            for (i = 1; i <= 4 && isxdigit ((unsigned char) p[i]); i++)
-              cp = cp * 16 + (unsigned) (isdigit ((unsigned char) p[i]) ? p[i] - '0' : (tolower (p[i]) - 'a' + 10));
-            p += i - 1;
-            if (cp < 0x80)
-              *o++ = (char) cp;
-            else if (cp < 0x800)
-              {
-                *o++ = (char) (0xc0 | (cp >> 6));
-                *o++ = (char) (0x80 | (cp & 0x3f));
-              }
-            else
-              *o++ = '?';
-            break;
-          }
-        default: *o++ = *p; break;
-        }
-    }
-  *o = '\0';
-  return out;
-}
-
 /* The "msg" of the last error line of the runtime's json log, or NULL. */
 static char *
 last_log_error (const char *log)
@@ -120,11 +63,11 @@ last_log_error (const char *log)
     }
   for (line = strtok_r (data, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
-      cleanup_free char *level = json_line_string (line, "level");
+      cleanup_free char *level = shim_json_line_string (line, "level");
       char *m;
       if (level && strcmp (level, "error") != 0)
         continue;
-      m = json_line_string (line, "msg");
+      m = shim_json_line_string (line, "msg");
       if (m)
         {
           free (msg);
@@ -149,10 +92,12 @@ child_exec (const char *const *argv, const int stdio[3], int out_pipe)
   for (int i = 0; i < 3; i++)
     if (fds[i] < 0 || dup2 (fds[i], i) < 0)
       _exit (127);
+  /* the shim ignores SIGPIPE; exec would pass that on to the container */
+  signal (SIGPIPE, SIG_DFL);
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  execv (argv[0], (char *const *) argv);
+  execv (argv[0], (char *const *)argv);
   _exit (127);
 }
 
@@ -210,7 +155,7 @@ runtime_run (const char *const *args, const int stdio[3], char **out, husk_error
             continue;
           if (r <= 0)
             break;
-          len += (size_t) r;
+          len += (size_t)r;
         }
       close (pipefd[0]);
       buf[len] = '\0';
@@ -221,7 +166,7 @@ runtime_run (const char *const *args, const int stdio[3], char **out, husk_error
         free (buf);
         return husk_error (err, errno, "waitpid");
       }
-  if (! WIFEXITED (wstatus) || WEXITSTATUS (wstatus) != 0)
+  if (!WIFEXITED (wstatus) || WEXITSTATUS (wstatus) != 0)
     {
       cleanup_free char *msg = last_log_error (log);
       free (buf);

@@ -31,15 +31,15 @@ struct pump;
 struct proc
 {
   struct proc *next;
-  char *id;            /* exec id; "" for init */
+  char *id; /* exec id; "" for init */
   pid_t pid;
   int status;
   uint32_t exit_status;
   struct timespec exited_at;
   bool terminal;
   char *stdin_path, *stdout_path, *stderr_path;
-  int out_hold[2];     /* our readers on stdout/stderr fifos (no EPIPE when the client leaves) */
-  int master;          /* pty master, or -1 */
+  int out_hold[2];       /* our readers on stdout/stderr fifos (no EPIPE when the client leaves) */
+  int master;            /* pty master, or -1 */
   struct pump *pumps[2]; /* stdin -> process, terminal -> stdout */
   struct waiter *waiters;
 };
@@ -49,18 +49,18 @@ struct task
   char *id;
   char *bundle;
   char *ns;
-  bool mounted;        /* we mounted the rootfs and unmount it on Delete */
-  struct proc *procs;  /* init first */
+  bool mounted;       /* we mounted the rootfs and unmount it on Delete */
+  struct proc *procs; /* init first */
 };
 
 struct shim_config
 {
   const char *ns;
   const char *id;
-  const char *address;     /* containerd's grpc address */
+  const char *address; /* containerd's grpc address */
   const char *ttrpc_address;
-  const char *runtime;     /* the husk (or runc) binary */
-  const char *root;        /* --root for the runtime */
+  const char *runtime; /* the husk (or runc) binary */
+  const char *root;    /* --root for the runtime */
   bool debug;
 };
 
@@ -74,6 +74,8 @@ void proc_free (struct proc *p);
 void proc_remove (struct proc *p);
 /* Reap every exited child and record exits (SIGCHLD handler). */
 void proc_reap (void);
+/* Drop the pending Waits of a closed connection. */
+void proc_conn_closed (uint64_t conn);
 /* Record an exit: publish TaskExit, answer waiters. */
 void proc_exited (struct proc *p, int wstatus);
 
@@ -100,7 +102,8 @@ int io_binary_logger (const char *uri, int *out_w, int *err_w, husk_error_t *err
 
 /* mount.c */
 struct Containerd__Task__V2__Mount;
-int mount_rootfs (const char *bundle, struct Containerd__Task__V2__Mount **mounts, size_t n, husk_error_t *err);
+int mount_rootfs (const char *bundle, struct Containerd__Task__V2__Mount **mounts, size_t n,
+                  husk_error_t *err);
 int unmount_rootfs (const char *bundle, husk_error_t *err);
 
 /* stats.c: TaskOOM events for the init's memory cgroup */
@@ -108,7 +111,13 @@ void oom_watch_start (pid_t pid);
 void oom_watch_stop (void);
 
 /* slog.c */
-enum { SHIM_LOG_ERROR, SHIM_LOG_WARNING, SHIM_LOG_INFO, SHIM_LOG_DEBUG };
+enum
+{
+  SHIM_LOG_ERROR,
+  SHIM_LOG_WARNING,
+  SHIM_LOG_INFO,
+  SHIM_LOG_DEBUG
+};
 void shim_log (int level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 #define shim_debug(...) shim_log (SHIM_LOG_DEBUG, __VA_ARGS__)
 #define shim_warn(...) shim_log (SHIM_LOG_WARNING, __VA_ARGS__)

@@ -15,16 +15,16 @@ shim_log (int level, const char *fmt, ...)
   char buf[1024];
   va_list ap;
   int n;
-  if (level == SHIM_LOG_DEBUG && ! shim_cfg.debug)
+  if (level == SHIM_LOG_DEBUG && !shim_cfg.debug)
     return;
   n = snprintf (buf, sizeof buf, "containerd-shim-husk-v2: %s: ", names[level & 3]);
   va_start (ap, fmt);
-  n += vsnprintf (buf + n, sizeof buf - (size_t) n - 1, fmt, ap);
+  n += vsnprintf (buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
   va_end (ap);
-  if (n > (int) sizeof buf - 2)
-    n = (int) sizeof buf - 2;
+  if (n > (int)sizeof buf - 2)
+    n = (int)sizeof buf - 2;
   buf[n++] = '\n';
   /* non-blocking fifo: a log line is dropped rather than stall the shim */
-  if (write (2, buf, (size_t) n) < 0)
+  if (write (2, buf, (size_t)n) < 0)
     return;
 }

@@ -33,19 +33,21 @@ static const char *const ctrl_names[] = { "pids", "cpu", "cpuacct", "memory" };
 static int
 find_cgroups (pid_t pid, struct cgroups *cg)
 {
-  char path[64], line[1024];
-  FILE *f;
+  char path[64], *line, *lsave = NULL;
+  cleanup_free char *data = NULL;
+  husk_error_t err = NULL;
   snprintf (path, sizeof path, "/proc/%d/cgroup", pid);
-  f = fopen (path, "re");
-  if (f == NULL)
-    return -1;
-  while (fgets (line, sizeof line, f))
+  if (husk_read_file (path, &data, NULL, &err) < 0)
+    {
+      husk_error_free (&err);
+      return -1;
+    }
+  for (line = strtok_r (data, "\n", &lsave); line; line = strtok_r (NULL, "\n", &lsave))
     {
       char *ctrls = strchr (line, ':'), *cgpath;
       if (ctrls == NULL || (cgpath = strchr (++ctrls, ':')) == NULL)
         continue;
       *cgpath++ = '\0';
-      cgpath[strcspn (cgpath, "\n")] = '\0';
       for (size_t i = 0; i < 4; i++)
         {
           char *save = NULL, *tmp = shim_strdup (ctrls);
@@ -56,7 +58,6 @@ find_cgroups (pid_t pid, struct cgroups *cg)
           free (tmp);
         }
     }
-  fclose (f);
   return cg->dir[3] ? 0 : -1;
 }
 
@@ -81,13 +82,43 @@ read_u64 (const char *dir, const char *file)
   return strtoull (buf, NULL, 10);
 }
 
+/* Calls fn for each "key value" line of dir/file (memory.stat, cpu.stat). */
+static void
+for_each_kv (const char *dir, const char *file, void (*fn) (void *, const char *, uint64_t), void *data)
+{
+  cleanup_free char *path = NULL;
+  cleanup_free char *text = NULL;
+  husk_error_t err = NULL;
+  char *line, *save = NULL;
+  if (dir == NULL)
+    return;
+  path = shim_path (dir, file);
+  if (husk_read_file (path, &text, NULL, &err) < 0)
+    {
+      husk_error_free (&err);
+      return;
+    }
+  for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *sp = strchr (line, ' ');
+      if (sp == NULL)
+        continue;
+      *sp++ = '\0';
+      fn (data, line, strtoull (sp, NULL, 10));
+    }
+}
+
 /* memory.stat key -> MemoryStat field name (pgpgin -> pg_pg_in ...). */
 static void
-set_memory_field (Io__Containerd__Cgroups__V1__MemoryStat *m, const char *key, uint64_t v)
+set_memory_field (void *data, const char *key, uint64_t v)
 {
+  Io__Containerd__Cgroups__V1__MemoryStat *m = data;
   static const char *const renames[][2] = {
-    { "pgpgin", "pg_pg_in" },   { "pgpgout", "pg_pg_out" },         { "pgfault", "pg_fault" },
-    { "pgmajfault", "pg_maj_fault" }, { "hierarchical_memsw_limit", "hierarchical_swap_limit" },
+    { "pgpgin", "pg_pg_in" },
+    { "pgpgout", "pg_pg_out" },
+    { "pgfault", "pg_fault" },
+    { "pgmajfault", "pg_maj_fault" },
+    { "hierarchical_memsw_limit", "hierarchical_swap_limit" },
   };
   const ProtobufCFieldDescriptor *fd;
   char name[128];
@@ -99,21 +130,7 @@ set_memory_field (Io__Containerd__Cgroups__V1__MemoryStat *m, const char *key, u
       snprintf (name, sizeof name, "%s%s", total ? "total_" : "", renames[i][1]);
   fd = protobuf_c_message_descriptor_get_field_by_name (m->base.descriptor, name);
   if (fd && fd->type == PROTOBUF_C_TYPE_UINT64 && fd->label == PROTOBUF_C_LABEL_NONE)
-    *(uint64_t *) ((char *) m + fd->offset) = v;
-}
-
-static void
-read_memory_stat (const char *dir, Io__Containerd__Cgroups__V1__MemoryStat *m)
-{
-  cleanup_free char *path = shim_path (dir, "memory.stat");
-  char key[64];
-  unsigned long long v;
-  FILE *f = fopen (path, "re");
-  if (f == NULL)
-    return;
-  while (fscanf (f, "%63s %llu", key, &v) == 2)
-    set_memory_field (m, key, v);
-  fclose (f);
+    *(uint64_t *)((char *)m + fd->offset) = v;
 }
 
 static void
@@ -132,26 +149,39 @@ memory_entry (const char *dir, const char *prefix, Io__Containerd__Cgroups__V1__
 
 /* cpuacct.stat is in clock ticks; containerd reports nanoseconds. */
 static void
-read_cpu (const struct cgroups *cg, Io__Containerd__Cgroups__V1__CPUUsage *u, Io__Containerd__Cgroups__V1__Throttle *t,
-          uint64_t *percpu, size_t *n_percpu)
+cpuacct_kv (void *data, const char *key, uint64_t v)
+{
+  Io__Containerd__Cgroups__V1__CPUUsage *u = data;
+  long hz = sysconf (_SC_CLK_TCK);
+  uint64_t ns = 1000000000ULL / (uint64_t)(hz > 0 ? hz : 100);
+  if (strcmp (key, "user") == 0)
+    u->user = v * ns;
+  else if (strcmp (key, "system") == 0)
+    u->kernel = v * ns;
+}
+
+static void
+throttle_kv (void *data, const char *key, uint64_t v)
+{
+  Io__Containerd__Cgroups__V1__Throttle *t = data;
+  if (strcmp (key, "nr_periods") == 0)
+    t->periods = v;
+  else if (strcmp (key, "nr_throttled") == 0)
+    t->throttled_periods = v;
+  else if (strcmp (key, "throttled_time") == 0)
+    t->throttled_time = v;
+}
+
+static void
+read_cpu (const struct cgroups *cg, Io__Containerd__Cgroups__V1__CPUUsage *u,
+          Io__Containerd__Cgroups__V1__Throttle *t, uint64_t *percpu, size_t *n_percpu)
 {
   cleanup_free char *data = NULL;
   husk_error_t err = NULL;
-  char key[64], path[512];
+  char path[512];
   unsigned long long v;
-  long hz = sysconf (_SC_CLK_TCK);
-  FILE *f;
   u->total = read_u64 (cg->dir[2], "cpuacct.usage");
-  snprintf (path, sizeof path, "%s/cpuacct.stat", cg->dir[2] ? cg->dir[2] : "");
-  if ((f = fopen (path, "re")))
-    {
-      while (fscanf (f, "%63s %llu", key, &v) == 2)
-        if (strcmp (key, "user") == 0)
-          u->user = v * (1000000000ULL / (uint64_t) (hz > 0 ? hz : 100));
-        else if (strcmp (key, "system") == 0)
-          u->kernel = v * (1000000000ULL / (uint64_t) (hz > 0 ? hz : 100));
-      fclose (f);
-    }
+  for_each_kv (cg->dir[2], "cpuacct.stat", cpuacct_kv, u);
   snprintf (path, sizeof path, "%s/cpuacct.usage_percpu", cg->dir[2] ? cg->dir[2] : "");
   *n_percpu = 0;
   if (husk_read_file (path, &data, NULL, &err) == 0)
@@ -165,18 +195,7 @@ read_cpu (const struct cgroups *cg, Io__Containerd__Cgroups__V1__CPUUsage *u, Io
     }
   else
     husk_error_free (&err);
-  snprintf (path, sizeof path, "%s/cpu.stat", cg->dir[1] ? cg->dir[1] : "");
-  if ((f = fopen (path, "re")))
-    {
-      while (fscanf (f, "%63s %llu", key, &v) == 2)
-        if (strcmp (key, "nr_periods") == 0)
-          t->periods = v;
-        else if (strcmp (key, "nr_throttled") == 0)
-          t->throttled_periods = v;
-        else if (strcmp (key, "throttled_time") == 0)
-          t->throttled_time = v;
-      fclose (f);
-    }
+  for_each_kv (cg->dir[1], "cpu.stat", throttle_kv, t);
 }
 
 void
@@ -205,9 +224,10 @@ task_stats (const struct ttrpc_call *call)
     return;
   if (p->status == PROC_STOPPED || p->pid <= 0 || find_cgroups (p->pid, &cg) < 0)
     {
-      ttrpc_reply_error (call->conn, call->stream, RPC_FAILED_PRECONDITION,
-                         "no cgroup v1 memory hierarchy for task %s (stopped, or cgroup v2 only: not supported)",
-                         shim_task->id);
+      ttrpc_reply_error (
+          call->conn, call->stream, RPC_FAILED_PRECONDITION,
+          "no cgroup v1 memory hierarchy for task %s (stopped, or cgroup v2 only: not supported)",
+          shim_task->id);
       goto out;
     }
   pids.current = read_u64 (cg.dir[0], "pids.current");
@@ -219,7 +239,7 @@ task_stats (const struct ttrpc_call *call)
   usage.n_per_cpu = n_percpu;
   cpu.usage = &usage;
   cpu.throttling = &thr;
-  read_memory_stat (cg.dir[3], &mem);
+  for_each_kv (cg.dir[3], "memory.stat", set_memory_field, &mem);
   memory_entry (cg.dir[3], "memory", &mu);
   memory_entry (cg.dir[3], "memory.memsw", &ms);
   memory_entry (cg.dir[3], "memory.kmem", &mk);

@@ -17,13 +17,12 @@
 #include "shim/shim.h"
 #include "util/fs.h"
 
-#define UNPACK(type, fn, call)                                                       \
-  type *req = fn (NULL, (call)->len, (call)->payload);                               \
-  if (req == NULL)                                                                   \
-    {                                                                                \
-      ttrpc_reply_error ((call)->conn, (call)->stream, RPC_INVALID_ARGUMENT,         \
-                         "malformed " #type);                                        \
-      return;                                                                        \
+#define UNPACK(type, fn, call)                                                                               \
+  type *req = fn (NULL, (call)->len, (call)->payload);                                                       \
+  if (req == NULL)                                                                                           \
+    {                                                                                                        \
+      ttrpc_reply_error ((call)->conn, (call)->stream, RPC_INVALID_ARGUMENT, "malformed " #type);            \
+      return;                                                                                                \
     }
 
 void
@@ -62,14 +61,14 @@ task_read_pid (const char *path, husk_error_t *err)
   pid = strtol (data, NULL, 10);
   if (pid <= 0)
     return husk_error (err, EINVAL, "bad pid in `%s`", path);
-  return (pid_t) pid;
+  return (pid_t)pid;
 }
 
 static void
 fill_ts (Google__Protobuf__Timestamp *ts, const struct timespec *t)
 {
   ts->seconds = t->tv_sec;
-  ts->nanos = (int32_t) t->tv_nsec;
+  ts->nanos = (int32_t)t->tv_nsec;
 }
 
 /* containerd.runc.v1.Options may name the runtime binary and root. */
@@ -174,12 +173,14 @@ task_create (const struct ttrpc_call *call)
 
   if (shim_task)
     {
-      ttrpc_reply_error (call->conn, call->stream, RPC_ALREADY_EXISTS, "task %s already exists", shim_task->id);
+      ttrpc_reply_error (call->conn, call->stream, RPC_ALREADY_EXISTS, "task %s already exists",
+                         shim_task->id);
       goto out;
     }
   if (*req->checkpoint)
     {
-      ttrpc_reply_error (call->conn, call->stream, RPC_UNIMPLEMENTED, "restore from checkpoint is not supported");
+      ttrpc_reply_error (call->conn, call->stream, RPC_UNIMPLEMENTED,
+                         "restore from checkpoint is not supported");
       goto out;
     }
   apply_options (req->options);
@@ -209,12 +210,12 @@ task_create (const struct ttrpc_call *call)
   tio.terminal = req->terminal;
   ev.container_id = req->id;
   ev.bundle = req->bundle;
-  ev.rootfs = (Containerd__Task__V2__Mount **) req->rootfs;
+  ev.rootfs = (Containerd__Task__V2__Mount **)req->rootfs;
   ev.n_rootfs = req->n_rootfs;
   ev.io = &tio;
-  ev.pid = (uint32_t) p->pid;
+  ev.pid = (uint32_t)p->pid;
   events_publish (TOPIC_TASK_CREATE, "containerd.events.TaskCreate", &ev.base);
-  resp.pid = (uint32_t) p->pid;
+  resp.pid = (uint32_t)p->pid;
   ttrpc_reply (call->conn, call->stream, &resp.base);
   goto out;
 
@@ -238,11 +239,11 @@ start_init (struct proc *p, husk_error_t *err)
   Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
   if (p->status != PROC_CREATED)
     return husk_error (err, 0, "container %s is not in created state", shim_task->id);
-  if (runtime_run (args, (int[3]) { -1, -1, -1 }, NULL, err) < 0)
+  if (runtime_run (args, (int[3]){ -1, -1, -1 }, NULL, err) < 0)
     return -1;
   p->status = PROC_RUNNING;
   ev.container_id = shim_task->id;
-  ev.pid = (uint32_t) p->pid;
+  ev.pid = (uint32_t)p->pid;
   events_publish (TOPIC_TASK_START, "containerd.events.TaskStart", &ev.base);
   return 0;
 }
@@ -261,7 +262,7 @@ task_start (const struct ttrpc_call *call)
         task_reply_err (call, &err, RPC_UNKNOWN);
       else
         {
-          resp.pid = (uint32_t) p->pid;
+          resp.pid = (uint32_t)p->pid;
           ttrpc_reply (call->conn, call->stream, &resp.base);
         }
     }
@@ -280,8 +281,8 @@ task_state (const struct ttrpc_call *call)
       resp.id = *p->id ? p->id : shim_task->id;
       resp.exec_id = p->id;
       resp.bundle = shim_task->bundle;
-      resp.pid = (uint32_t) p->pid;
-      resp.status = (Containerd__Task__V2__Status) p->status;
+      resp.pid = (uint32_t)p->pid;
+      resp.status = (Containerd__Task__V2__Status)p->status;
       resp.stdin = p->stdin_path;
       resp.stdout = p->stdout_path;
       resp.stderr = p->stderr_path;
@@ -333,7 +334,7 @@ delete_init (struct proc *p, husk_error_t *err)
   Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
   if (p->status == PROC_RUNNING || p->status == PROC_PAUSED)
     return husk_error (err, 0, "cannot delete task %s: it is still running", shim_task->id);
-  if (runtime_run (args, (int[3]) { -1, -1, -1 }, NULL, err) < 0)
+  if (runtime_run (args, (int[3]){ -1, -1, -1 }, NULL, err) < 0)
     return -1;
   if (p->status != PROC_STOPPED)
     {
@@ -347,7 +348,7 @@ delete_init (struct proc *p, husk_error_t *err)
   shim_task->mounted = false;
   fill_ts (&ts, &p->exited_at);
   ev.container_id = shim_task->id;
-  ev.pid = (uint32_t) p->pid;
+  ev.pid = (uint32_t)p->pid;
   ev.exit_status = p->exit_status;
   ev.exited_at = &ts;
   ev.id = shim_task->id;
@@ -367,7 +368,8 @@ task_delete (const struct ttrpc_call *call)
     goto out;
   if (*p->id && p->status != PROC_STOPPED && p->status != PROC_CREATED)
     {
-      ttrpc_reply_error (call->conn, call->stream, RPC_FAILED_PRECONDITION, "exec %s is still running", p->id);
+      ttrpc_reply_error (call->conn, call->stream, RPC_FAILED_PRECONDITION, "exec %s is still running",
+                         p->id);
       goto out;
     }
   if (*p->id == '\0' && delete_init (p, &err) < 0)
@@ -375,7 +377,7 @@ task_delete (const struct ttrpc_call *call)
       task_reply_err (call, &err, RPC_FAILED_PRECONDITION);
       goto out;
     }
-  resp.pid = (uint32_t) p->pid;
+  resp.pid = (uint32_t)p->pid;
   resp.exit_status = p->exit_status;
   fill_ts (&ts, &p->exited_at);
   resp.exited_at = &ts;
@@ -393,8 +395,8 @@ task_connect (const struct ttrpc_call *call)
 {
   Containerd__Task__V2__ConnectResponse resp = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
   struct proc *init = proc_find ("");
-  resp.shim_pid = (uint32_t) getpid ();
-  resp.task_pid = init ? (uint32_t) init->pid : 0;
+  resp.shim_pid = (uint32_t)getpid ();
+  resp.task_pid = init ? (uint32_t)init->pid : 0;
   resp.version = "husk";
   ttrpc_reply (call->conn, call->stream, &resp.base);
 }

@@ -11,19 +11,19 @@
 #include <unistd.h>
 
 #include "shim/events.h"
+#include "shim/parse.h"
 #include "shim/proto/events.pb-c.h"
 #include "shim/proto/options.pb-c.h"
 #include "shim/proto/task.pb-c.h"
 #include "shim/shim.h"
 #include "util/fs.h"
 
-#define UNPACK(type, fn, call)                                                       \
-  type *req = fn (NULL, (call)->len, (call)->payload);                               \
-  if (req == NULL)                                                                   \
-    {                                                                                \
-      ttrpc_reply_error ((call)->conn, (call)->stream, RPC_INVALID_ARGUMENT,         \
-                         "malformed " #type);                                        \
-      return;                                                                        \
+#define UNPACK(type, fn, call)                                                                               \
+  type *req = fn (NULL, (call)->len, (call)->payload);                                                       \
+  if (req == NULL)                                                                                           \
+    {                                                                                                        \
+      ttrpc_reply_error ((call)->conn, (call)->stream, RPC_INVALID_ARGUMENT, "malformed " #type);            \
+      return;                                                                                                \
     }
 
 static char *
@@ -41,8 +41,8 @@ valid_exec_id (const char *id)
   if (*id == '\0' || strlen (id) > 76 || strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
     return false;
   for (const char *c = id; *c; c++)
-    if (! ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-'
-           || *c == '_' || *c == '.'))
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-'
+          || *c == '_' || *c == '.'))
       return false;
   return true;
 }
@@ -57,9 +57,10 @@ task_exec (const struct ttrpc_call *call)
   struct proc *p;
   if (task_lookup (call, req->id, "") == NULL)
     goto out;
-  if (! valid_exec_id (req->exec_id))
+  if (!valid_exec_id (req->exec_id))
     {
-      ttrpc_reply_error (call->conn, call->stream, RPC_INVALID_ARGUMENT, "invalid exec id `%s`", req->exec_id);
+      ttrpc_reply_error (call->conn, call->stream, RPC_INVALID_ARGUMENT, "invalid exec id `%s`",
+                         req->exec_id);
       goto out;
     }
   if (proc_find (req->exec_id))
@@ -74,7 +75,7 @@ task_exec (const struct ttrpc_call *call)
       goto out;
     }
   spec = exec_file (req->exec_id, "json");
-  if (husk_write_file (spec, (const char *) req->spec->value.data, req->spec->value.len, 0600, &err) < 0)
+  if (husk_write_file (spec, (const char *)req->spec->value.data, req->spec->value.len, 0600, &err) < 0)
     {
       task_reply_err (call, &err, RPC_INTERNAL);
       goto out;
@@ -147,7 +148,7 @@ task_start_exec (struct proc *p, husk_error_t *err)
   p->status = PROC_RUNNING;
   ev.container_id = shim_task->id;
   ev.exec_id = p->id;
-  ev.pid = (uint32_t) p->pid;
+  ev.pid = (uint32_t)p->pid;
   events_publish (TOPIC_TASK_EXEC_STARTED, "containerd.events.TaskExecStarted", &ev.base);
   return 0;
 }
@@ -161,14 +162,14 @@ task_kill (const struct ttrpc_call *call)
   struct proc *p = task_lookup (call, req->id, req->exec_id);
   if (p == NULL)
     goto out;
-  if (p->status == PROC_STOPPED && ! (req->all && *p->id == '\0'))
+  if (p->status == PROC_STOPPED && !(req->all && *p->id == '\0'))
     {
       ttrpc_reply_error (call->conn, call->stream, RPC_NOT_FOUND, "process already finished");
       goto out;
     }
   if (*p->id)
     {
-      if (p->status == PROC_CREATED || kill (p->pid, (int) req->signal) < 0)
+      if (p->status == PROC_CREATED || kill (p->pid, (int)req->signal) < 0)
         {
           ttrpc_reply_error (call->conn, call->stream, RPC_NOT_FOUND, "process %s: %s", p->id,
                              p->status == PROC_CREATED ? "not started" : strerror (errno));
@@ -186,7 +187,7 @@ task_kill (const struct ttrpc_call *call)
       args[n++] = shim_task->id;
       args[n++] = sig;
       args[n] = NULL;
-      if (runtime_run (args, (int[3]) { -1, -1, -1 }, NULL, &err) < 0)
+      if (runtime_run (args, (int[3]){ -1, -1, -1 }, NULL, &err) < 0)
         {
           task_reply_err (call, &err, p->status == PROC_STOPPED ? RPC_NOT_FOUND : RPC_UNKNOWN);
           goto out;
@@ -206,13 +207,13 @@ pids_reply (const struct ttrpc_call *call, const pid_t *pids, size_t n)
   Google__Protobuf__Any *anys = calloc (n + 1, sizeof *anys);
   Containerd__Runc__V1__ProcessDetails *det = calloc (n + 1, sizeof *det);
   uint8_t (*bufs)[96] = calloc (n + 1, sizeof *bufs);
-  if (! infos || ! ptrs || ! anys || ! det || ! bufs)
+  if (!infos || !ptrs || !anys || !det || !bufs)
     abort ();
   for (size_t i = 0; i < n; i++)
     {
       pid_t pid = pids[i];
       containerd__task__v2__process_info__init (&infos[i]);
-      infos[i].pid = (uint32_t) pid;
+      infos[i].pid = (uint32_t)pid;
       for (struct proc *p = shim_task->procs; p; p = p->next)
         if (*p->id && p->pid == pid && strlen (p->id) < 80)
           {
@@ -236,40 +237,6 @@ pids_reply (const struct ttrpc_call *call, const pid_t *pids, size_t n)
   free (bufs);
 }
 
-/* `ps --format json` prints a JSON array of pids. */
-static ssize_t
-parse_pid_array (const char *s, pid_t **out)
-{
-  size_t n = 0, cap = 16;
-  pid_t *v = malloc (cap * sizeof *v);
-  char *end;
-  if (v == NULL)
-    abort ();
-  while (isspace ((unsigned char) *s))
-    s++;
-  if (*s++ != '[')
-    goto bad;
-  for (;;)
-    {
-      while (isspace ((unsigned char) *s) || *s == ',')
-        s++;
-      if (*s == ']')
-        break;
-      long pid = strtol (s, &end, 10);
-      if (end == s || pid <= 0)
-        goto bad;
-      s = end;
-      if (n == cap && (v = realloc (v, (cap *= 2) * sizeof *v)) == NULL)
-        abort ();
-      v[n++] = (pid_t) pid;
-    }
-  *out = v;
-  return (ssize_t) n;
-bad:
-  free (v);
-  return -1;
-}
-
 void
 task_pids (const struct ttrpc_call *call)
 {
@@ -281,16 +248,16 @@ task_pids (const struct ttrpc_call *call)
   if (task_lookup (call, req->id, "") == NULL)
     goto done;
   const char *args[] = { "ps", "--format", "json", shim_task->id, NULL };
-  if (runtime_run (args, (int[3]) { -1, -1, -1 }, &out, &err) < 0)
+  if (runtime_run (args, (int[3]){ -1, -1, -1 }, &out, &err) < 0)
     {
       task_reply_err (call, &err, RPC_UNKNOWN);
       goto done;
     }
-  n = parse_pid_array (out, &pids);
+  n = shim_parse_pid_array (out, &pids);
   if (n < 0)
     ttrpc_reply_error (call->conn, call->stream, RPC_INTERNAL, "unexpected output of `ps --format json`");
   else
-    pids_reply (call, pids, (size_t) n);
+    pids_reply (call, pids, (size_t)n);
   free (pids);
 done:
   containerd__task__v2__pids_request__free_unpacked (req, NULL);
@@ -306,7 +273,7 @@ pause_resume (const struct ttrpc_call *call, const char *id, bool pause)
   const char *args[] = { pause ? "pause" : "resume", shim_task ? shim_task->id : "", NULL };
   if (p == NULL)
     return;
-  if (runtime_run (args, (int[3]) { -1, -1, -1 }, NULL, &err) < 0)
+  if (runtime_run (args, (int[3]){ -1, -1, -1 }, NULL, &err) < 0)
     {
       task_reply_err (call, &err, RPC_UNKNOWN);
       return;
@@ -358,8 +325,9 @@ task_update (const struct ttrpc_call *call)
     }
   path = shim_path (shim_task->bundle, "husk-update.json");
   const char *args[] = { "update", "--resources", path, shim_task->id, NULL };
-  if (husk_write_file (path, (const char *) req->resources->value.data, req->resources->value.len, 0600, &err) < 0
-      || runtime_run (args, (int[3]) { -1, -1, -1 }, NULL, &err) < 0)
+  if (husk_write_file (path, (const char *)req->resources->value.data, req->resources->value.len, 0600, &err)
+          < 0
+      || runtime_run (args, (int[3]){ -1, -1, -1 }, NULL, &err) < 0)
     task_reply_err (call, &err, RPC_UNKNOWN);
   else
     task_reply_empty (call);

@@ -23,36 +23,23 @@ struct conn
   size_t hdr_got;
   uint32_t len, stream;
   uint8_t type;
-  uint8_t *body;     /* NULL while discarding an oversize message */
+  uint8_t *body; /* NULL while discarding an oversize message */
   size_t body_got;
-  uint8_t *out;      /* unsent reply bytes */
-  size_t out_len, out_off;
+  uint8_t *out; /* unsent reply bytes are out[out_off..out_len) */
+  size_t out_len, out_off, out_cap;
+  uint32_t events; /* what the loop watches for now */
 };
 
 static struct shim_watch listener;
 static const struct ttrpc_method *table;
 static struct conn *conns;
 static uint64_t next_id = 1;
+static void (*close_hook) (uint64_t conn);
 
 void
-ttrpc_put_header (uint8_t *h, uint32_t len, uint32_t stream, uint8_t type, uint8_t flags)
+ttrpc_on_close (void (*fn) (uint64_t conn))
 {
-  for (int i = 0; i < 4; i++)
-    {
-      h[i] = (uint8_t) (len >> (24 - 8 * i));
-      h[4 + i] = (uint8_t) (stream >> (24 - 8 * i));
-    }
-  h[8] = type;
-  h[9] = flags;
-}
-
-void
-ttrpc_get_header (const uint8_t *h, uint32_t *len, uint32_t *stream, uint8_t *type, uint8_t *flags)
-{
-  *len = (uint32_t) h[0] << 24 | (uint32_t) h[1] << 16 | (uint32_t) h[2] << 8 | h[3];
-  *stream = (uint32_t) h[4] << 24 | (uint32_t) h[5] << 16 | (uint32_t) h[6] << 8 | h[7];
-  *type = h[8];
-  *flags = h[9];
+  close_hook = fn;
 }
 
 int
@@ -84,12 +71,33 @@ conn_close (struct conn *c)
       }
   shim_loop_del (&c->w);
   close (c->w.fd);
+  if (close_hook)
+    close_hook (c->id);
   free (c->body);
   free (c->out);
   free (c);
 }
 
-/* Write what we can; keep the rest and ask for EPOLLOUT. */
+/* A client that does not read its replies stops being read from once
+ * this much is waiting for it, instead of growing our buffer. */
+#define OUT_HIGH (1u << 20)
+#define OUT_KEEP 16384
+
+static int
+conn_watch (struct conn *c)
+{
+  uint32_t ev = 0;
+  if (c->out_off < c->out_len)
+    ev |= EPOLLOUT;
+  if (c->out_len - c->out_off < OUT_HIGH)
+    ev |= EPOLLIN;
+  if (ev == c->events)
+    return 0;
+  c->events = ev;
+  return shim_loop_mod (&c->w, ev);
+}
+
+/* Write what we can; keep the rest for EPOLLOUT. */
 static int
 conn_flush (struct conn *c)
 {
@@ -99,36 +107,64 @@ conn_flush (struct conn *c)
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0 && errno == EAGAIN)
-        return shim_loop_mod (&c->w, EPOLLIN | EPOLLOUT);
+        break;
       if (r < 0)
         return -1;
-      c->out_off += (size_t) r;
+      c->out_off += (size_t)r;
     }
-  free (c->out);
-  c->out = NULL;
-  c->out_len = c->out_off = 0;
-  return shim_loop_mod (&c->w, EPOLLIN);
+  if (c->out_off == c->out_len)
+    {
+      c->out_len = c->out_off = 0;
+      if (c->out_cap > OUT_KEEP)
+        {
+          /* back to nothing when idle: keep the resident set small */
+          free (c->out);
+          c->out = NULL;
+          c->out_cap = 0;
+        }
+    }
+  return conn_watch (c);
+}
+
+/* Room for `need` more bytes at out + out_len. */
+static int
+conn_reserve (struct conn *c, size_t need)
+{
+  if (c->out_len + need <= c->out_cap)
+    return 0;
+  if (c->out_off)
+    {
+      memmove (c->out, c->out + c->out_off, c->out_len - c->out_off);
+      c->out_len -= c->out_off;
+      c->out_off = 0;
+    }
+  if (c->out_len + need > c->out_cap)
+    {
+      size_t cap = c->out_cap ? c->out_cap * 2 : 4096;
+      uint8_t *p;
+      while (cap < c->out_len + need)
+        cap *= 2;
+      p = realloc (c->out, cap);
+      if (p == NULL)
+        return -1;
+      c->out = p;
+      c->out_cap = cap;
+    }
+  return 0;
 }
 
 static void
 send_response (struct conn *c, uint32_t stream, Ttrpc__Response *resp)
 {
   size_t len = ttrpc__response__get_packed_size (resp);
-  size_t pending = c->out_len - c->out_off;
-  uint8_t *buf = malloc (pending + TTRPC_HEADER_LEN + len);
-  if (buf == NULL)
+  if (conn_reserve (c, TTRPC_HEADER_LEN + len) < 0)
     {
       conn_close (c);
       return;
     }
-  if (pending)
-    memcpy (buf, c->out + c->out_off, pending);
-  ttrpc_put_header (buf + pending, (uint32_t) len, stream, TTRPC_TYPE_RESPONSE, 0);
-  ttrpc__response__pack (resp, buf + pending + TTRPC_HEADER_LEN);
-  free (c->out);
-  c->out = buf;
-  c->out_len = pending + TTRPC_HEADER_LEN + len;
-  c->out_off = 0;
+  ttrpc_put_header (c->out + c->out_len, (uint32_t)len, stream, TTRPC_TYPE_RESPONSE, 0);
+  ttrpc__response__pack (resp, c->out + c->out_len + TTRPC_HEADER_LEN);
+  c->out_len += TTRPC_HEADER_LEN + len;
   if (conn_flush (c) < 0)
     conn_close (c);
 }
@@ -139,7 +175,7 @@ reply_status (struct conn *c, uint32_t stream, int code, const char *msg)
   Ttrpc__RpcStatus st = TTRPC__RPC_STATUS__INIT;
   Ttrpc__Response resp = TTRPC__RESPONSE__INIT;
   st.code = code;
-  st.message = (char *) msg;
+  st.message = (char *)msg;
   resp.status = &st;
   send_response (c, stream, &resp);
 }
@@ -261,7 +297,7 @@ conn_read_some (struct conn *c)
       r = recv (c->w.fd, c->hdr + c->hdr_got, TTRPC_HEADER_LEN - c->hdr_got, 0);
       if (r <= 0)
         return r == 0 ? -1 : (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-      c->hdr_got += (size_t) r;
+      c->hdr_got += (size_t)r;
       if (c->hdr_got < TTRPC_HEADER_LEN)
         return 1;
       ttrpc_get_header (c->hdr, &c->len, &c->stream, &c->type, &flags);
@@ -282,7 +318,7 @@ conn_read_some (struct conn *c)
       r = recv (c->w.fd, dst, want, 0);
       if (r <= 0)
         return r == 0 ? -1 : (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-      c->body_got += (size_t) r;
+      c->body_got += (size_t)r;
       if (c->body_got < c->len)
         return 1;
     }
@@ -293,7 +329,7 @@ conn_read_some (struct conn *c)
 static void
 conn_event (struct shim_watch *w, uint32_t events)
 {
-  struct conn *c = (struct conn *) w;
+  struct conn *c = (struct conn *)w;
   uint64_t id = c->id;
   if (events & EPOLLOUT)
     {
@@ -310,10 +346,10 @@ conn_event (struct shim_watch *w, uint32_t events)
        * still exists after each frame. */
       do
         r = conn_read_some (c);
-      while (r > 0 && find_conn (id) == c);
+      while (r > 0 && find_conn (id) == c && c->out_len - c->out_off < OUT_HIGH);
       if (r < 0 && find_conn (id) == c)
         {
-          shim_debug ("ttrpc: connection %lu closed", (unsigned long) id);
+          shim_debug ("ttrpc: connection %lu closed", (unsigned long)id);
           conn_close (c);
         }
     }
@@ -335,6 +371,7 @@ listener_event (struct shim_watch *w, uint32_t events)
   c->w.fd = fd;
   c->w.cb = conn_event;
   c->id = next_id++;
+  c->events = EPOLLIN;
   if (shim_loop_add (&c->w, EPOLLIN) < 0)
     {
       close (fd);

@@ -35,7 +35,7 @@ struct ttrpc_call
 {
   uint64_t conn;
   uint32_t stream;
-  const char *ns;   /* containerd-namespace-ttrpc metadata, or "" */
+  const char *ns; /* containerd-namespace-ttrpc metadata, or "" */
   const uint8_t *payload;
   size_t len;
 };
@@ -56,11 +56,12 @@ int ttrpc_server_start (int listen_fd, const struct ttrpc_method *methods);
 void ttrpc_reply (uint64_t conn, uint32_t stream, const ProtobufCMessage *msg);
 void ttrpc_reply_error (uint64_t conn, uint32_t stream, int code, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
+/* Called with the id of each connection that closes. */
+void ttrpc_on_close (void (*fn) (uint64_t conn));
 /* Number of open client connections. */
 int ttrpc_server_connections (void);
 
 /* Frame helpers shared with the events client. */
-void ttrpc_put_header (uint8_t *h, uint32_t len, uint32_t stream, uint8_t type, uint8_t flags);
-void ttrpc_get_header (const uint8_t *h, uint32_t *len, uint32_t *stream, uint8_t *type, uint8_t *flags);
+#include "shim/parse.h"
 
 #endif

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import (IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree, require,
+from .clientlib import (IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree, require,
                       run, stop_pid, wait_for)
 
 CONFIG = """\

@@ -17,7 +17,7 @@ import tempfile
 
 import pytest
 
-from conftest import (DOCKER_DIR, IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree,
+from .clientlib import (DOCKER_DIR, IMAGE, Daemon, cgroup_dirs, remove_cgroup_tree, rmdir_cgroup,
                       require, run, tag, wait_for)
 
 DOCKER = os.path.join(DOCKER_DIR, "usr", "bin", "docker")
@@ -76,17 +76,22 @@ def docker(husk_bin, docker_archive):
         d("load", "-i", docker_archive, timeout=120)
         yield d
     finally:
+        ids = []
         if d.daemon.alive():
-            ids = d("ps", "-aq", check=False).stdout.split()
+            ids = d("ps", "-aq", "--no-trunc", check=False).stdout.split()
             if ids:
                 d("rm", "-f", *ids, check=False, timeout=120)
         d.daemon.stop(timeout=40)
         shutil.rmtree(base, ignore_errors=True)
         if made_etc:
             os.rmdir("/etc/docker")
+        # Only our containers' cgroups; /docker may be shared with another dockerd.
+        left = []
+        for cid in ids:
+            left += remove_cgroup_tree(f"docker/{cid}")
         if not had_docker_cg:
-            left = remove_cgroup_tree("docker")
-            assert not left, f"cgroups left: {left}"
+            rmdir_cgroup("docker")
+        assert not left, f"container cgroups left: {left}"
 
 
 @pytest.fixture
@@ -101,6 +106,12 @@ def test_run_rm_output_and_exit_code(docker, name):
     assert "hello from" in r.stdout
     assert "to-stderr" in r.stderr
     assert docker("ps", "-aq", "--filter", f"name={name}").stdout.strip() == ""
+
+
+def test_run_stdin_pipe(docker):
+    r = docker("run", "--rm", "-i", "--runtime", "husk", IMAGE, "sh", "-c", "tr a-z A-Z; echo done",
+               input="piped through husk\n")
+    assert r.stdout == "PIPED THROUGH HUSK\ndone\n", r
 
 
 def test_detached_exec_logs_stop_rm(docker, name):
@@ -139,7 +150,9 @@ def test_container_cgroup(docker, name):
     cid = docker("run", "-d", "--runtime", "husk", "--name", name, "--memory", "64m", IMAGE,
                  "sleep", "1000").stdout.strip()
     try:
-        pid = docker.inspect(name)["State"]["Pid"]
+        state = docker.inspect(name)["State"]
+        assert state["Running"] and state["Pid"] > 0, state
+        pid = state["Pid"]
         with open(f"/proc/{pid}/cgroup") as f:
             assert f"memory:/docker/{cid}" in f.read()
         mem = [d for d in cgroup_dirs(f"docker/{cid}") if "/memory/" in d]

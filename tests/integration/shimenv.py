@@ -18,7 +18,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHIM = os.path.join(REPO, "build", "containerd-shim-husk-v2")
+SHIM = os.environ.get("HUSK_SHIM") or os.path.join(REPO, "build", "containerd-shim-husk-v2")
 IMAGE = "docker.io/library/husk-shim-busybox:latest"
 
 
@@ -105,6 +105,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
         self.log = open(os.path.join(self.dir, "containerd.log"), "ab")
         self.proc = subprocess.Popen(["containerd", "--config", cfg], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        with open(os.path.join(self.dir, "containerd.pid"), "w") as f:
+            f.write(str(self.proc.pid))
         for _ in range(200):
             if os.path.exists(self.sock) and self.ctr("version", check=False).returncode == 0:
                 return self
@@ -169,7 +171,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     def cleanup(self):
         """Kill what is left (tasks, shims), stop containerd, unmount, remove."""
         try:
-            if self.proc and self.proc.poll() is None:
+            if self.proc is None or self.proc.poll() is None:
                 for line in self.ctr("task", "ls", "-q", check=False).stdout.split():
                     self.ctr("task", "kill", "-s", "KILL", line, check=False)
                     time.sleep(0.2)
@@ -178,6 +180,11 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
                     self.ctr("container", "delete", line, check=False)
         finally:
             self.stop()
+            sockets = []
+            for root, _, files in os.walk(os.path.join(self.dir, "state")):
+                if "address" in files:
+                    with open(os.path.join(root, "address")) as f:
+                        sockets.append(f.read().strip()[len("unix://"):])
             for pid in self.shim_pids():
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -187,6 +194,13 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
                 mnts = [l.split()[4] for l in f if self.dir in l]
             for m in sorted(mnts, key=len, reverse=True):
                 subprocess.run(["umount", "-l", m], capture_output=True)
+            for sock in sockets:
+                if sock.startswith("/run/containerd/s/husk-") and os.path.exists(sock):
+                    os.unlink(sock)
+            try:
+                os.rmdir(f"/run/containerd/husk/{self.ns}")
+            except OSError:
+                pass
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -200,6 +214,10 @@ if __name__ == "__main__":
         shutil.rmtree(c.dir)
         c.dir = sys.argv[2]
         c.sock = os.path.join(c.dir, "c.sock")
-        with open(os.path.join(c.dir, "pid")) if False else open(os.devnull) as _:
-            pass
-        c.cleanup()
+        with open(os.path.join(c.dir, "containerd.pid")) as f:
+            pid = int(f.read())
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            ours = c.dir.encode() in f.read()
+        c.cleanup()  # tasks and containers first, through the live containerd
+        if ours:
+            os.kill(pid, signal.SIGTERM)

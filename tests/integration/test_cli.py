@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 
@@ -60,7 +61,7 @@ def test_root_holds_state(runtime, make_bundle):
         r2 = subprocess.run([HUSK, "--root", other, "state", cid], capture_output=True, text=True)
         assert r2.returncode != 0
     finally:
-        os.rmdir(other) if not os.listdir(other) else None
+        shutil.rmtree(other, ignore_errors=True)
     assert runtime.run("delete", "--force", cid).returncode == 0
     assert not os.path.exists(os.path.join(runtime.root, cid))
 

@@ -265,3 +265,48 @@ def test_many_containers_sequentially(runtime, make_bundle):
         r = runtime.run("run", "--bundle", b.path, cid)
         assert r.returncode == 0, r.stderr
         assert_nothing_left(runtime, cid)
+
+
+def test_no_pivot(runtime, make_bundle):
+    b = make_bundle(["sh", "-c", "echo $$; ls /"])
+    r = runtime.run("run", "--no-pivot", "--bundle", b.path, runtime.new_id())
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.split()
+    assert out[0] == "1" and "bin" in out and "proc" in out
+
+
+def test_no_new_keyring_accepted(runtime, make_bundle):
+    b = make_bundle(["sh", "-c", "echo ok"])
+    r = runtime.run("run", "--no-new-keyring", "--bundle", b.path, runtime.new_id())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "ok"
+
+
+def test_concurrent_creates_of_one_id(runtime, make_bundle):
+    """The per-id lock: of racing creates exactly one wins, the rest fail."""
+    b = make_bundle(["sleep", "100"])
+    cid = runtime.new_id("race")
+    procs = [subprocess.Popen(runtime.cmd("create", "--bundle", b.path, cid),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for _ in range(5)]
+    codes = [p.wait(timeout=60) for p in procs]
+    assert codes.count(0) == 1, codes
+    s = state(runtime, cid)
+    assert s["status"] == "created" and pid_alive(s["pid"])
+    # the losers left no second init behind
+    from helpers import procs_in_bundle
+    wait_for(lambda: procs_in_bundle(b.path) == [s["pid"]], what="only the winner's init")
+    assert runtime.run("delete", "--force", cid).returncode == 0
+    assert_nothing_left(runtime, cid, b)
+
+
+def test_concurrent_lifecycles(runtime, make_bundle):
+    """Different ids do not get in each other's way."""
+    b = make_bundle(["sh", "-c", "exit 3"])
+    ids = [runtime.new_id("par") for _ in range(6)]
+    procs = [subprocess.Popen(runtime.cmd("run", "--bundle", b.path, cid),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for cid in ids]
+    assert [p.wait(timeout=60) for p in procs] == [3] * len(ids)
+    for cid in ids:
+        assert_nothing_left(runtime, cid)

@@ -206,3 +206,24 @@ def test_mount_namespace_isolated(runtime, make_bundle):
     assert r.returncode == 0 and "tmpfs" in r.stdout, r.stderr
     with open("/proc/self/mounts") as f:
         assert b.rootfs not in f.read(), "container mount visible on the host"
+
+
+def test_new_user_namespace_with_joined_netns(runtime, make_bundle):
+    """Ordering: the host-owned netns is joined before the new user namespace
+    is created (from inside it, setns would be refused)."""
+    name = f"husk-tests-{uuid.uuid4().hex[:8]}"
+    subprocess.run([IP, "netns", "add", name], check=True)
+    try:
+        path = f"/run/netns/{name}"
+        b = userns_bundle(make_bundle)
+        b.config["linux"]["namespaces"] = [
+            {"type": "network", "path": path} if n["type"] == "network" else n
+            for n in b.config["linux"]["namespaces"]]
+        # sysfs can't be mounted for a netns the user namespace doesn't own
+        b.config["mounts"] = [m for m in b.config["mounts"] if m["type"] != "sysfs"]
+        b.save()
+        ns = inside_ns(runtime, b)
+        assert ns["net"] == f"net:[{os.stat(path).st_ino}]"
+        assert ns["user"] != host_ns("user")
+    finally:
+        subprocess.run([IP, "netns", "delete", name], check=False)

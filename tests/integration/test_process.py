@@ -242,3 +242,68 @@ def test_listen_fds(runtime, make_bundle, tmp_path):
         os.close(fd)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["fds=1 pid=1", "listen-fd"]
+
+
+def _recv_fd(sock):
+    import array
+    import socket
+    fds = array.array("i")
+    msg, anc, flags, addr = sock.recvmsg(4096, socket.CMSG_SPACE(fds.itemsize))
+    for level, typ, data in anc:
+        if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+            fds.frombytes(data[:fds.itemsize])
+    return fds[0] if fds else None
+
+
+def test_terminal_console_socket(runtime, make_bundle, tmp_path):
+    """terminal: true + --console-socket: the pty master arrives by SCM_RIGHTS."""
+    import socket
+    import termios
+    b = make_bundle()
+    b.config["process"]["terminal"] = True
+    sh(b, "read line; if [ -t 0 ] && [ -t 1 ]; then echo tty:$line; fi; tty")
+    path = str(tmp_path / "console.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    srv.settimeout(30)
+    cid = runtime.new_id("tty")
+    r = runtime.run("create", "--console-socket", path, "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    conn, _ = srv.accept()
+    master = _recv_fd(conn)
+    conn.close()
+    srv.close()
+    assert master is not None, "no fd received"
+    try:
+        os.isatty(master)
+        termios.tcgetattr(master)  # it is a terminal
+        assert runtime.run("start", cid).returncode == 0
+        os.write(master, b"hello\n")
+        out = b""
+        import select
+        import time
+        end = time.monotonic() + 20
+        while b"/dev/" not in out.split(b"tty:hello")[-1] and time.monotonic() < end:
+            rd, _, _ = select.select([master], [], [], 1)
+            if rd:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:
+                    break
+    finally:
+        os.close(master)
+    text = out.decode(errors="replace")
+    assert "tty:hello" in text, text
+    assert re.search(r"/dev/(pts/\d+|console)", text), text
+
+
+def test_terminal_without_console_socket_create_fails(runtime, make_bundle):
+    b = make_bundle(["true"])
+    b.config["process"]["terminal"] = True
+    b.save()
+    cid = runtime.new_id()
+    r = runtime.run("create", "--bundle", b.path, cid)
+    from helpers import assert_failed, assert_nothing_left
+    assert_failed(r, "console")
+    assert_nothing_left(runtime, cid, b)

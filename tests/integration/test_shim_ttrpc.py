@@ -18,7 +18,7 @@ import pytest
 from ttrpcclient import Client, decode, first, msg
 from conftest import REPO
 
-SHIM = os.path.join(REPO, "build", "containerd-shim-husk-v2")
+SHIM = os.environ.get("HUSK_SHIM") or os.path.join(REPO, "build", "containerd-shim-husk-v2")
 RUNTIME = os.environ.get("HUSK_RUNTIME") or os.path.join(REPO, "build", "husk")
 
 UNIMPLEMENTED, NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED = 12, 5, 3, 8
@@ -259,6 +259,13 @@ def test_stdout_fifo_and_exec(shim, make_bundle):
             except BlockingIOError:
                 time.sleep(0.05)
         assert b"from-init\n" in data
+        # nothing of the shim leaks into the container: stdio only, and
+        # default signal dispositions (the shim ignores SIGPIPE)
+        init = first(c.call("State", msg((1, "t1"))).fields(), 3)
+        assert sorted(int(fd) for fd in os.listdir(f"/proc/{init}/fd")) == [0, 1, 2]
+        with open(f"/proc/{init}/status") as f:
+            ign = int([l for l in f if l.startswith("SigIgn:")][0].split()[1], 16)
+        assert not ign & (1 << (signal.SIGPIPE - 1))
         spec = ('{"args":["sh","-c","echo from-exec; exit 4"],"cwd":"/","env":["PATH=/bin"],'
                 '"user":{"uid":0,"gid":0}}')
         anyspec = msg((1, "types.containerd.io/opencontainers/runtime-spec/1/Process"), (2, spec))
@@ -349,3 +356,93 @@ def test_start_and_delete_actions(tmp_path):
     d = decode(r.stdout)
     assert first(d, 2) == 137 and first(decode(first(d, 3)), 1) > 0
     shutil.rmtree(f"/run/containerd/husk/{ns}", ignore_errors=True)
+
+
+def test_waiter_that_disconnects_is_dropped(shim, make_bundle):
+    b = make_bundle(args=["sleep", "100"])
+    c = shim.client()
+    assert c.call("Create", create_req("t1", b.path)).code == 0
+    assert c.call("Start", msg((1, "t1"))).code == 0
+    for _ in range(5):
+        gone = shim.client()
+        gone.send("containerd.task.v2.Task", "Wait", msg((1, "t1")))
+        time.sleep(0.05)
+        gone.close()
+    ws = c.send("containerd.task.v2.Task", "Wait", msg((1, "t1")))
+    assert c.call("Kill", msg((1, "t1"), (3, 9))).code == 0
+    w = c.recv()
+    assert w.stream == ws and first(w.fields(), 1) == 137
+    assert c.call("Delete", msg((1, "t1"))).code == 0
+    assert shim.proc.poll() is None
+
+
+def memory_cgroup(pid):
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            if "memory" in ctrls.split(","):
+                return f"/sys/fs/cgroup/{ctrls}{path}"
+    return None
+
+
+def test_update_pause_resume_pids_stats(shim, sink, make_bundle):
+    b = make_bundle(args=["sleep", "100"])
+    c = shim.client()
+    r = c.call("Create", create_req("t1", b.path))
+    assert r.code == 0, r.message
+    pid = first(r.fields(), 1)
+    assert c.call("Start", msg((1, "t1"))).code == 0
+    res = msg((1, "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources"),
+              (2, '{"memory":{"limit":52428800}}'))
+    r = c.call("Update", msg((1, "t1"), (2, res)))
+    assert r.code == 0, r.message
+    cg = memory_cgroup(pid)
+    if cg and os.path.exists(os.path.join(cg, "memory.limit_in_bytes")):
+        assert open(os.path.join(cg, "memory.limit_in_bytes")).read().strip() == "52428800"
+    r = c.call("Pids", msg((1, "t1")))
+    assert r.code == 0, r.message
+    procs = [decode(p) for p in r.fields().get(1, [])]
+    assert [first(p, 1) for p in procs] == [pid]
+    r = c.call("Stats", msg((1, "t1")))
+    assert r.code == 0, r.message
+    stats = decode(first(r.fields(), 1))
+    assert first(stats, 1) == b"io.containerd.cgroups.v1.Metrics"
+    metrics = decode(first(stats, 2))
+    mem = decode(first(metrics, 4))
+    assert first(decode(first(mem, 33)), 1) == 52428800  # usage.limit
+    assert first(decode(first(metrics, 2)), 1) == 1  # pids.current
+    assert c.call("Pause", msg((1, "t1"))).code == 0
+    assert first(c.call("State", msg((1, "t1"))).fields(), 4) == 4  # PAUSED
+    assert c.call("Resume", msg((1, "t1"))).code == 0
+    assert first(c.call("State", msg((1, "t1"))).fields(), 4) == 2
+    sink.wait_for("/tasks/paused")
+    sink.wait_for("/tasks/resumed")
+    assert c.call("Kill", msg((1, "t1"), (3, 9))).code == 0
+    ws = c.send("containerd.task.v2.Task", "Wait", msg((1, "t1")))
+    assert first(c.recv().fields(), 1) == 137
+    assert c.call("Delete", msg((1, "t1"))).code == 0
+
+
+def test_create_failure_reports_runtime_error(shim, tmp_path):
+    bundle = tmp_path / "empty-bundle"
+    bundle.mkdir()
+    r = shim.client().call("Create", create_req("t1", str(bundle)))
+    assert r.code != 0
+    assert "config.json" in r.message, r.message
+
+
+def test_pipelined_requests_and_a_client_that_does_not_read(shim):
+    slow = shim.client()
+    n = 60000  # replies well over the 1 MiB the shim buffers per client
+    frames = b"".join(slow.frame(slow.request_bytes("containerd.task.v2.Task", "Connect"), 2 * i + 1)
+                      for i in range(n))
+    # the shim's replies fill the socket buffers; it must keep serving others
+    sender = threading.Thread(target=slow.sock.sendall, args=(frames,), daemon=True)
+    sender.start()
+    time.sleep(0.5)
+    other = shim.client()
+    assert other.call("Connect").code == 0
+    got = [slow.recv().stream for _ in range(n)]
+    assert got == [2 * i + 1 for i in range(n)]
+    sender.join(timeout=10)
+    assert other.call("Connect").code == 0

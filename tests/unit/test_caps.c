@@ -34,7 +34,7 @@ status_field (const char *status, const char *key)
           while (*v == ' ' || *v == '\t')
             v++;
           e = strchr (v, '\n');
-          snprintf (val, sizeof val, "%.*s", (int) (e ? e - v : (long) strlen (v)), v);
+          snprintf (val, sizeof val, "%.*s", (int)(e ? e - v : (long)strlen (v)), v);
           for (e = val + strlen (val); e > val && e[-1] == ' '; e--)
             val[e - val - 1] = '\0';
           return val;
@@ -81,7 +81,7 @@ run_child (const struct husk_process *p, bool exec_cat, int *status)
         }
       if (exec_cat)
         {
-          execl ("/bin/cat", "cat", "/proc/self/status", (char *) NULL);
+          execl ("/bin/cat", "cat", "/proc/self/status", (char *)NULL);
           _exit (4);
         }
       else
@@ -96,7 +96,7 @@ run_child (const struct husk_process *p, bool exec_cat, int *status)
     }
   close (pipefd[1]);
   while ((r = read (pipefd[0], out + n, sizeof out - 1 - n)) > 0)
-    n += (size_t) r;
+    n += (size_t)r;
   out[n] = '\0';
   close (pipefd[0]);
   assert_int_equal (waitpid (pid, status, 0), pid);
@@ -132,7 +132,7 @@ test_nonroot_before_exec (void **state)
   struct husk_process p = nonroot_process ();
   int st;
   char *s = run_child (&p, false, &st);
-  (void) state;
+  (void)state;
   assert_true (WIFEXITED (st));
   if (WEXITSTATUS (st) != 0)
     fail_msg ("child: %s", s);
@@ -156,7 +156,7 @@ test_nonroot_after_exec (void **state)
   struct husk_process p = nonroot_process ();
   int st;
   char *s = run_child (&p, true, &st);
-  (void) state;
+  (void)state;
   assert_true (WIFEXITED (st));
   if (WEXITSTATUS (st) != 0)
     fail_msg ("child: %s", s);
@@ -177,7 +177,7 @@ test_root_restricted (void **state)
   struct husk_process p;
   int st;
   char *s;
-  (void) state;
+  (void)state;
   memset (&p, 0, sizeof p);
   p.caps.present = true;
   p.caps.bounding = B (CAP_CHOWN) | B (CAP_AUDIT_WRITE);
@@ -206,7 +206,7 @@ test_ambient_without_inheritable (void **state)
   struct husk_process p = nonroot_process ();
   int st;
   char *s;
-  (void) state;
+  (void)state;
   p.caps.inheritable = 0;
   s = run_child (&p, false, &st);
   assert_true (WIFEXITED (st));
@@ -219,10 +219,11 @@ test_ambient_without_inheritable (void **state)
 static void
 test_check_missing_caps (void **state)
 {
-  struct husk_caps c = { .present = true, .bounding = B (CAP_CHOWN) | B (CAP_SYS_RESOURCE),
+  struct husk_caps c = { .present = true,
+                         .bounding = B (CAP_CHOWN) | B (CAP_SYS_RESOURCE),
                          .permitted = B (CAP_SYS_RESOURCE) };
   husk_error_t err = NULL;
-  (void) state;
+  (void)state;
   if (prctl (PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) == 1)
     skip (); /* this host has it */
   assert_int_equal (husk_caps_check (&c, &err), -1);
@@ -236,10 +237,12 @@ test_check_missing_caps (void **state)
 static void
 test_check_ok_and_eff_not_perm (void **state)
 {
-  struct husk_caps c = { .present = true, .bounding = B (CAP_CHOWN) | B (CAP_KILL), .effective = B (CAP_KILL),
+  struct husk_caps c = { .present = true,
+                         .bounding = B (CAP_CHOWN) | B (CAP_KILL),
+                         .effective = B (CAP_KILL),
                          .permitted = B (CAP_CHOWN) };
   husk_error_t err = NULL;
-  (void) state;
+  (void)state;
   assert_int_equal (husk_caps_check (&c, &err), -1);
   assert_non_null (strstr (err->msg, "CAP_KILL"));
   husk_error_free (&err);
@@ -251,12 +254,9 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_nonroot_before_exec),
-    cmocka_unit_test (test_nonroot_after_exec),
-    cmocka_unit_test (test_root_restricted),
-    cmocka_unit_test (test_ambient_without_inheritable),
-    cmocka_unit_test (test_check_missing_caps),
-    cmocka_unit_test (test_check_ok_and_eff_not_perm),
+    cmocka_unit_test (test_nonroot_before_exec), cmocka_unit_test (test_nonroot_after_exec),
+    cmocka_unit_test (test_root_restricted),     cmocka_unit_test (test_ambient_without_inheritable),
+    cmocka_unit_test (test_check_missing_caps),  cmocka_unit_test (test_check_ok_and_eff_not_perm),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -26,7 +26,7 @@ test_labels_without_lsm (void **state)
   struct husk_process p;
   struct husk_config cfg;
   husk_error_t err = NULL;
-  (void) state;
+  (void)state;
   memset (&p, 0, sizeof p);
   memset (&cfg, 0, sizeof cfg);
   cfg.process = &p;
@@ -34,21 +34,22 @@ test_labels_without_lsm (void **state)
   assert_int_equal (husk_lsm_apply (&p, &err), 0);
   if (!husk_lsm_enabled ("apparmor"))
     {
-      p.apparmor_profile = (char *) "docker-default";
-      expect_check_error (&cfg, "process.apparmorProfile `docker-default` is set, but AppArmor is not enabled");
+      p.apparmor_profile = (char *)"docker-default";
+      expect_check_error (&cfg,
+                          "process.apparmorProfile `docker-default` is set, but AppArmor is not enabled");
       assert_int_equal (husk_lsm_apply (&p, &err), -1);
       husk_error_free (&err);
-      p.apparmor_profile = (char *) ""; /* empty means unconfined-by-default, as in runc */
+      p.apparmor_profile = (char *)""; /* empty means unconfined-by-default, as in runc */
       assert_int_equal (husk_lsm_check (&cfg, NULL, &err), 0);
     }
   if (!husk_lsm_enabled ("selinux"))
     {
-      p.selinux_label = (char *) "system_u:system_r:container_t:s0";
+      p.selinux_label = (char *)"system_u:system_r:container_t:s0";
       expect_check_error (&cfg, "process.selinuxLabel");
       assert_int_equal (husk_lsm_apply (&p, &err), -1);
       husk_error_free (&err);
       p.selinux_label = NULL;
-      cfg.mount_label = (char *) "system_u:object_r:container_file_t:s0";
+      cfg.mount_label = (char *)"system_u:object_r:container_file_t:s0";
       expect_check_error (&cfg, "linux.mountLabel");
     }
 }

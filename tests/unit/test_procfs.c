@@ -69,7 +69,7 @@ write_oom (void)
 static void
 test_plain_writes (void **state)
 {
-  (void) state;
+  (void)state;
   husk_procfs_force_fallback (false);
   assert_int_equal (run_in_ns (write_oom), 0);
   husk_procfs_force_fallback (true);
@@ -109,7 +109,7 @@ overmounted_sysctl (void)
 static void
 test_overmounted_file_refused (void **state)
 {
-  (void) state;
+  (void)state;
   assert_int_equal (run_in_ns (overmounted_sysctl), 0);
 }
 
@@ -118,7 +118,7 @@ overmounted_self_file (void)
 {
   char path[64];
   husk_error_t err = NULL;
-  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int) getpid ());
+  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int)getpid ());
   if (mount (decoy, path, NULL, MS_BIND, NULL) < 0)
     return 91;
   husk_procfs_force_fallback (true);
@@ -130,7 +130,7 @@ overmounted_self_file (void)
 static void
 test_overmounted_self_refused (void **state)
 {
-  (void) state;
+  (void)state;
   assert_int_equal (run_in_ns (overmounted_self_file), 0);
 }
 
@@ -157,7 +157,7 @@ fake_proc_root (void)
 static void
 test_fake_proc_root_refused (void **state)
 {
-  (void) state;
+  (void)state;
   assert_int_equal (run_in_ns (fake_proc_root), 0);
 }
 
@@ -183,7 +183,7 @@ no_magic_links (void)
 static void
 test_no_magic_links (void **state)
 {
-  (void) state;
+  (void)state;
   assert_int_equal (run_in_ns (no_magic_links), 0);
 }
 
@@ -191,7 +191,7 @@ static int
 setup (void **state)
 {
   int fd;
-  (void) state;
+  (void)state;
   strcpy (decoy, "/tmp/husk-procfs-decoy-XXXXXX");
   fd = mkstemp (decoy);
   if (fd < 0)
@@ -205,7 +205,7 @@ setup (void **state)
 static int
 teardown (void **state)
 {
-  (void) state;
+  (void)state;
   unlink (decoy);
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,8 @@ struct env
   char rootfs[PATH_MAX];   /* dir/rootfs */
   json_object *cfg;
   struct husk_rootfs_opts opts;
-  bool shared_host; /* "host" mounts shared, rootfs a shared mount point */
+  bool shared_host;  /* "host" mounts shared, rootfs a shared mount point */
+  const char *idmap; /* uid/gid map with CLONE_NEWUSER (default identity) */
 };
 
 static int
@@ -178,12 +180,12 @@ container_init (const struct husk_config *cfg, const struct husk_rootfs_opts *o,
 }
 
 static void
-write_map (pid_t pid, const char *file)
+write_map (pid_t pid, const char *file, const char *map)
 {
   char path[64];
   husk_error_t err = NULL;
   snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
-  if (husk_write_existing_at (AT_FDCWD, path, "0 0 4294967295\n", 15, &err) < 0)
+  if (husk_write_existing_at (AT_FDCWD, path, map, strlen (map), &err) < 0)
     fail_msg ("%s", err->msg);
 }
 
@@ -245,8 +247,8 @@ run_container (struct env *e, int flags, check_fn check, void *arg)
       close (out[0]);
       /* With a user namespace the parent writes our id maps first. */
       if ((flags & CLONE_NEWUSER)
-          && (unshare (CLONE_NEWUSER) < 0 || write (sync_in[1], &c, 1) != 1
-              || read (sync_out[0], &c, 1) != 1))
+          && (unshare (CLONE_NEWUSER) < 0 || write (sync_in[1], &c, 1) != 1 || read (sync_out[0], &c, 1) != 1
+              || setgroups (0, NULL) < 0 || setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
         report (out[1], "userns: %s", strerror (errno)), _exit (1);
       if (unshare (flags & ~CLONE_NEWUSER) < 0)
         report (out[1], "unshare: %s", strerror (errno)), _exit (1);
@@ -275,8 +277,9 @@ run_container (struct env *e, int flags, check_fn check, void *arg)
       char c;
       if (read (sync_in[0], &c, 1) == 1)
         {
-          write_map (pid, "uid_map");
-          write_map (pid, "gid_map");
+          const char *map = e->idmap ? e->idmap : "0 0 4294967295\n";
+          write_map (pid, "uid_map", map);
+          write_map (pid, "gid_map", map);
         }
       assert_int_equal (write (sync_out[1], &c, 1), 1);
     }
@@ -418,6 +421,7 @@ is_fs (const char *path, long magic)
     }                                                                                                        \
   while (0)
 
+/* arg: non-NULL in a user namespace that does not map the host root. */
 static char *
 check_default (void *arg)
 {
@@ -456,7 +460,9 @@ check_default (void *arg)
   /* readonlyPaths keep procfs, read-only. */
   CHECK (is_fs ("/proc/sys", PROC_SUPER_MAGIC) && is_ro ("/proc/sys"), "/proc/sys not read-only procfs");
   fd = open ("/proc/sys/kernel/domainname", O_WRONLY);
-  CHECK (fd < 0 && errno == EROFS, "/proc/sys/kernel/domainname writable (%s)", strerror (errno));
+  /* (With a mapped userns, the unmapped owner already refuses.) */
+  CHECK (fd < 0 && (errno == EROFS || (arg && errno == EACCES)), "/proc/sys/kernel/domainname writable (%s)",
+         strerror (errno));
   TRY_CHECK (check_mount ("/proc/sys", "proc", "ro"));
   /* root.readonly: "/" only; /dev/shm stays writable. */
   CHECK (mkdir ("/newdir", 0755) < 0 && errno == EROFS, "/ is writable");
@@ -711,6 +717,10 @@ check_binds (void *arg)
   CHECK (is_fs ("/tmp", TMPFS_MAGIC), "/tmp not a tmpfs");
   CHECK (access ("/tmp/keep/me", F_OK) == 0, "tmpcopyup lost /tmp/keep/me");
   CHECK (is_fs ("/mnt/new/dir", TMPFS_MAGIC), "no tmpfs at the created /mnt/new/dir");
+  /* /etc/resolv.conf was a dangling symlink: its target was created. */
+  f = fopen ("/var/lib/net/resolv.conf", "r");
+  CHECK (f && fgets (buf, sizeof buf, f) && strcmp (buf, "conf\n") == 0, "resolv.conf target: `%s`", buf);
+  fclose (f);
   return NULL;
 }
 
@@ -738,6 +748,8 @@ test_bind_and_tmpfs_options (void **state)
   add_mount (&e, "/devro", "bind", dev, rro);
   add_mount (&e, "/devrw", NULL, dev, ro);
   add_mount (&e, "/etc/hostfile.conf", "none", file, fro);
+  assert_int_equal (sh ("ln -s ../var/lib/net/resolv.conf %s/etc/resolv.conf", e.rootfs), 0);
+  add_mount (&e, "/etc/resolv.conf", NULL, file, fro);
   add_mount (&e, "/run", "tmpfs", "tmpfs", run);
   add_mount (&e, "/tmp", "tmpfs", "tmpfs", tmp);
   add_mount (&e, "/mnt/new/dir", "tmpfs", "tmpfs", none);
@@ -821,6 +833,33 @@ test_user_namespace (void **state)
 }
 
 static char *
+check_mapped_userns (void *arg)
+{
+  struct stat st;
+  (void)arg;
+  CHECK (stat ("/bin/busybox", &st) == 0 && st.st_uid == 0, "rootfs not owned by the mapped root");
+  /* Files the host root owns show as the overflow id. */
+  CHECK (stat ("/dev/null", &st) == 0 && st.st_uid == 65534, "/dev/null owner %u", st.st_uid);
+  TRY_CHECK (check_mount ("/sys/fs/cgroup/memory", "cgroup", "ro"));
+  return check_default ("mapped");
+}
+
+/* As with a real user-namespaced container: root is host uid 100000 and
+ * owns the rootfs. */
+static void
+test_user_namespace_mapped (void **state)
+{
+  struct env e;
+  (void)state;
+  env_init (&e);
+  assert_int_equal (sh ("chown -R 100000:100000 %s", e.rootfs), 0);
+  e.opts.in_userns = true;
+  e.idmap = "0 100000 65536\n";
+  expect_ok (&e, BASE_FLAGS | CLONE_NEWUSER, check_mapped_userns, NULL);
+  env_free (&e);
+}
+
+static char *
 check_shared (void *arg)
 {
   FILE *f = fopen ("/proc/self/mountinfo", "r");
@@ -875,6 +914,66 @@ test_shared_host_no_leak (void **state)
     }
 }
 
+static char *
+check_dev_ro (void *arg)
+{
+  (void)arg;
+  TRY_CHECK (check_char ("/dev/null", 1, 3, 0666));
+  TRY_CHECK (check_link ("/dev/ptmx", "pts/ptmx"));
+  TRY_CHECK (check_mount ("/dev", "tmpfs", "ro"));
+  CHECK (mknod ("/dev/new", S_IFCHR | 0600, makedev (1, 3)) < 0 && errno == EROFS, "/dev is writable");
+  CHECK (!is_ro ("/dev/shm"), "/dev/shm became read-only");
+  return NULL;
+}
+
+/* /dev with "ro" is filled first and made read-only at the end. */
+static void
+test_dev_readonly (void **state)
+{
+  struct env e;
+  json_object *mounts = NULL, *dev, *opts;
+  (void)state;
+  env_init (&e);
+  json_object_object_get_ex (e.cfg, "mounts", &mounts);
+  dev = json_object_array_get_idx (mounts, 1);
+  json_object_object_get_ex (dev, "options", &opts);
+  json_object_array_add (opts, json_object_new_string ("ro"));
+  expect_ok (&e, BASE_FLAGS, check_dev_ro, NULL);
+  env_free (&e);
+}
+
+static char *
+check_console (void *arg)
+{
+  husk_error_t err = NULL;
+  struct stat st, pst;
+  int master, slave;
+  (void)arg;
+  master = posix_openpt (O_RDWR | O_NOCTTY);
+  CHECK (master >= 0 && grantpt (master) == 0 && unlockpt (master) == 0, "ptmx: %s", strerror (errno));
+  slave = open (ptsname (master), O_RDWR | O_NOCTTY);
+  CHECK (slave >= 0, "open %s: %s", ptsname (master), strerror (errno));
+  CHECK (husk_rootfs_mount_console (slave, &err) == 0, "%s", err->msg);
+  CHECK (stat ("/dev/console", &st) == 0 && fstat (slave, &pst) == 0, "stat /dev/console");
+  CHECK (S_ISCHR (st.st_mode) && st.st_rdev == pst.st_rdev, "/dev/console is not the pty");
+  TRY_CHECK (check_mount ("/dev/console", "devpts", NULL));
+  return NULL;
+}
+
+/* The terminal's pty, from the container's own devpts, on /dev/console. */
+static void
+test_console (void **state)
+{
+  struct env e;
+  json_object *root;
+  (void)state;
+  env_init (&e);
+  json_object_object_get_ex (e.cfg, "root", &root);
+  json_object_object_add (root, "readonly", json_object_new_boolean (false));
+  expect_ok (&e, BASE_FLAGS, check_console, NULL);
+  env_free (&e);
+}
+
 /* After all of the above, the host has no mount from any test. */
 static void
 test_no_host_mounts_left (void **state)
@@ -894,7 +993,8 @@ setup (void **state)
 {
   (void)state;
   have_root = geteuid () == 0;
-  if (have_root && mkdtemp (tmpdir) == NULL)
+  /* Searchable by a user-namespaced root too. */
+  if (have_root && (mkdtemp (tmpdir) == NULL || chmod (tmpdir, 0711) < 0))
     return -1;
   return 0;
 }
@@ -926,8 +1026,11 @@ main (void)
     cmocka_unit_test (test_errors_name_the_mount),
     cmocka_unit_test (test_linux_devices),
     cmocka_unit_test (test_user_namespace),
+    cmocka_unit_test (test_user_namespace_mapped),
     cmocka_unit_test (test_rootfs_propagation),
     cmocka_unit_test (test_shared_host_no_leak),
+    cmocka_unit_test (test_dev_readonly),
+    cmocka_unit_test (test_console),
     cmocka_unit_test (test_no_host_mounts_left),
   };
   return cmocka_run_group_tests (tests, setup, teardown);

@@ -34,7 +34,8 @@ victim_main (int argc, char **argv, char **envp)
   char c;
   if (strcmp (argv[2], "none") != 0 && husk_ensure_sealed (argc, argv, envp) < 0)
     return 1;
-  printf ("%s %s\n", husk_sealed_how () ? husk_sealed_how () : "none", getenv ("_HUSK_SEALED") ? "marker" : "clean");
+  printf ("%s %s\n", husk_sealed_how () ? husk_sealed_how () : "none",
+          getenv ("_HUSK_SEALED") ? "marker" : "clean");
   fflush (stdout);
   if (read (0, &c, 1) < 0)
     return 2;
@@ -58,7 +59,7 @@ attack (const char *method, char *report, size_t size, int *open_errno, int *wri
       dup2 (in[0], 0);
       dup2 (out[1], 1);
       setenv ("HUSK_SEAL_METHOD", method, 1);
-      execl (victim, victim, "--sealed-child", method, (char *) NULL);
+      execl (victim, victim, "--sealed-child", method, (char *)NULL);
       _exit (127);
     }
   close (in[0]);
@@ -66,7 +67,7 @@ attack (const char *method, char *report, size_t size, int *open_errno, int *wri
   n = read (out[0], report, size - 1);
   assert_true (n > 0);
   report[n] = '\0';
-  snprintf (path, sizeof path, "/proc/%d/exe", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d/exe", (int)pid);
   exe = open (path, O_PATH | O_CLOEXEC);
   assert_true (exe >= 0);
   close (in[1]); /* let the victim exit: no ETXTBSY any more */
@@ -102,7 +103,7 @@ test_bind_sealed (void **state)
 {
   char rep[64];
   int oe, we;
-  (void) state;
+  (void)state;
   attack ("bind", rep, sizeof rep, &oe, &we);
   /* The re-executed husk runs from the read-only detached mount and has
      no marker left in its environment.  */
@@ -116,7 +117,7 @@ test_memfd_sealed (void **state)
 {
   char rep[64];
   int oe, we;
-  (void) state;
+  (void)state;
   attack ("memfd", rep, sizeof rep, &oe, &we);
   assert_string_equal (rep, "memfd clean\n");
   assert_true (oe != 0 || we == EPERM);
@@ -129,7 +130,7 @@ test_unsealed_is_vulnerable (void **state)
 {
   char rep[64];
   int oe, we;
-  (void) state;
+  (void)state;
   attack ("none", rep, sizeof rep, &oe, &we);
   assert_string_equal (rep, "none clean\n");
   assert_int_equal (oe, 0);
@@ -142,7 +143,7 @@ test_nondumpable (void **state)
 {
   int st;
   pid_t pid;
-  (void) state;
+  (void)state;
   pid = fork ();
   assert_true (pid >= 0);
   if (pid == 0)
@@ -168,7 +169,7 @@ copy_self (void)
   if (dst < 0)
     return -1;
   while (off < st.st_size)
-    if (sendfile (dst, src, &off, (size_t) (st.st_size - off)) <= 0)
+    if (sendfile (dst, src, &off, (size_t)(st.st_size - off)) <= 0)
       return -1;
   close (src);
   close (dst);
@@ -178,14 +179,14 @@ copy_self (void)
 static int
 setup_each (void **state)
 {
-  (void) state;
+  (void)state;
   return copy_self ();
 }
 
 static int
 setup (void **state)
 {
-  (void) state;
+  (void)state;
   strcpy (dir, "/tmp/husk-sealed-XXXXXX");
   if (mkdtemp (dir) == NULL)
     return -1;
@@ -196,7 +197,7 @@ setup (void **state)
 static int
 teardown (void **state)
 {
-  (void) state;
+  (void)state;
   unlink (victim);
   rmdir (dir);
   return 0;

@@ -57,59 +57,75 @@ expect_error (const char *json, const char *msg)
 static void
 test_bad_profiles (void **state)
 {
-  (void) state;
+  (void)state;
   expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-                "{\"names\":[\"open\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":[\"close\"],\"action\":\"SCMP_ACT_FOO\"}]}",
+                "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":[\"write\"],\"action\":"
+                "\"SCMP_ACT_ERRNO\"},"
+                "{\"names\":[\"open\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":[\"close\"],\"action\":"
+                "\"SCMP_ACT_FOO\"}]}",
                 "linux.seccomp.syscalls[3].action: unknown action `SCMP_ACT_FOO`");
   expect_error ("{}", "linux.seccomp.defaultAction: missing");
-  expect_error ("{\"defaultAction\":\"SCMP_ACT_NOPE\"}", "linux.seccomp.defaultAction: unknown action `SCMP_ACT_NOPE`");
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_NOPE\"}",
+                "linux.seccomp.defaultAction: unknown action `SCMP_ACT_NOPE`");
   expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrnoRet\":5}",
                 "linux.seccomp.defaultErrnoRet: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno");
   expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]}",
                 "linux.seccomp.architectures[0]: unknown architecture `SCMP_ARCH_VAX`");
   expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\",\"BOGUS\"]}",
                 "linux.seccomp.flags[1]: unknown flag `BOGUS`");
-  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_ERRNO\","
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_"
+                "ACT_ERRNO\","
                 "\"args\":[{\"index\":6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
                 "linux.seccomp.syscalls[0].args[0].index: 6 is out of range");
-  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_ERRNO\","
-                "\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_XX\"}]}]}",
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_"
+                "ACT_ERRNO\","
+                "\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},{\"index\":1,\"value\":1,\"op\":"
+                "\"SCMP_CMP_XX\"}]}]}",
                 "linux.seccomp.syscalls[0].args[1].op: unknown operator `SCMP_CMP_XX`");
-  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_ERRNO\","
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_"
+                "ACT_ERRNO\","
                 "\"errnoRet\":70000}]}",
                 "linux.seccomp.syscalls[0].errnoRet: 70000 is out of range");
-  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_"
+                "ACT_NOTIFY\"}]}",
                 "linux.seccomp.listenerPath: required");
   expect_error ("{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}", "cannot be the default action");
-  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":\"dup\",\"action\":\"SCMP_ACT_LOG\"}]}",
-                "linux.seccomp.syscalls[0].names: expected an array, got string");
-  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_LOG\","
-                "\"args\":[{\"index\":0,\"value\":-1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
-                "linux.seccomp.syscalls[0].args[0].value: expected an unsigned integer, got -1");
+  expect_error (
+      "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":\"dup\",\"action\":\"SCMP_ACT_LOG\"}]}",
+      "linux.seccomp.syscalls[0].names: expected an array, got string");
+  expect_error (
+      "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_LOG\","
+      "\"args\":[{\"index\":0,\"value\":-1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+      "linux.seccomp.syscalls[0].args[0].value: expected an unsigned integer, got -1");
 }
 
 static void
 test_good_profile_parses (void **state)
 {
-  (void) state;
+  (void)state;
   /* Every action, every operator, all flags, several arches and an
      unknown syscall name (skipped, as runc does).  */
   struct husk_seccomp *s = prepare_ok (
       "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
       "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"
-      "\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\",\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\","
+      "\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\",\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_SPEC_"
+      "ALLOW\","
       "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
       "\"syscalls\":["
       "{\"names\":[\"read\",\"write\",\"no_such_syscall_husk\"],\"action\":\"SCMP_ACT_ALLOW\"},"
-      "{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_KILL\"},{\"names\":[\"tkill\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"},"
-      "{\"names\":[\"tgkill\"],\"action\":\"SCMP_ACT_KILL_THREAD\"},{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_TRAP\"},"
-      "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":1},{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_LOG\"},"
+      "{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_KILL\"},{\"names\":[\"tkill\"],\"action\":\"SCMP_ACT_KILL_"
+      "PROCESS\"},"
+      "{\"names\":[\"tgkill\"],\"action\":\"SCMP_ACT_KILL_THREAD\"},{\"names\":[\"ptrace\"],\"action\":"
+      "\"SCMP_ACT_TRAP\"},"
+      "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":1},{\"names\":[\"getppid\"],"
+      "\"action\":\"SCMP_ACT_LOG\"},"
       "{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":5,\"args\":["
       "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_NE\"},{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_LT\"},"
       "{\"index\":2,\"value\":1,\"op\":\"SCMP_CMP_LE\"},{\"index\":3,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
-      "{\"index\":4,\"value\":1,\"op\":\"SCMP_CMP_GE\"},{\"index\":5,\"value\":255,\"valueTwo\":1,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
-      "{\"names\":[\"dup2\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":18446744073709551615,\"op\":\"SCMP_CMP_GT\"}]}"
+      "{\"index\":4,\"value\":1,\"op\":\"SCMP_CMP_GE\"},{\"index\":5,\"value\":255,\"valueTwo\":1,\"op\":"
+      "\"SCMP_CMP_MASKED_EQ\"}]},"
+      "{\"names\":[\"dup2\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":"
+      "18446744073709551615,\"op\":\"SCMP_CMP_GT\"}]}"
       "]}");
   husk_seccomp_free (s);
 }
@@ -178,13 +194,14 @@ test_errno_and_args (void **state)
                     "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":33,"
                     "\"args\":[{\"index\":0,\"value\":511,\"op\":\"SCMP_CMP_EQ\"}]},"
                     "{\"names\":[\"dup\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":34,"
-                    "\"args\":[{\"index\":0,\"value\":500,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"value\":501,\"op\":\"SCMP_CMP_EQ\"}]},"
+                    "\"args\":[{\"index\":0,\"value\":500,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"value\":501,"
+                    "\"op\":\"SCMP_CMP_EQ\"}]},"
                     "{\"names\":[\"fchmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":35,"
                     "\"args\":[{\"index\":0,\"value\":65280,\"valueTwo\":256,\"op\":\"SCMP_CMP_MASKED_EQ\"},"
                     "{\"index\":1,\"value\":448,\"op\":\"SCMP_CMP_GT\"}]}"
                     "]}");
   int st = in_child (child_errno, s);
-  (void) state;
+  (void)state;
   assert_true (WIFEXITED (st));
   assert_int_equal (WEXITSTATUS (st), 0);
   husk_seccomp_free (s);
@@ -203,10 +220,11 @@ child_default_errno (void *arg)
 static void
 test_default_errno (void **state)
 {
-  struct husk_seccomp *s = prepare_ok ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
-                                       "\"syscalls\":[{\"names\":[\"exit\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}");
+  struct husk_seccomp *s
+      = prepare_ok ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+                    "\"syscalls\":[{\"names\":[\"exit\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}");
   int st = in_child (child_default_errno, s);
-  (void) state;
+  (void)state;
   assert_true (WIFEXITED (st));
   assert_int_equal (WEXITSTATUS (st), 0);
   husk_seccomp_free (s);
@@ -225,15 +243,16 @@ test_kill_and_trap (void **state)
 {
   static const char *const actions[] = { "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL", "SCMP_ACT_TRAP" };
   size_t i;
-  (void) state;
+  (void)state;
   for (i = 0; i < 3; i++)
     {
       char json[256];
       struct husk_seccomp *s;
       int st;
-      snprintf (json, sizeof json,
-                "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"%s\"}]}",
-                actions[i]);
+      snprintf (
+          json, sizeof json,
+          "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"%s\"}]}",
+          actions[i]);
       s = prepare_ok (json);
       st = in_child (child_call_getppid, s);
       if (!WIFSIGNALED (st) || WTERMSIG (st) != SIGSYS)
@@ -246,7 +265,7 @@ static int
 child_exec_after_block (void *arg)
 {
   load_or_die (arg);
-  execl ("/bin/sh", "sh", "-c", "exit 7", (char *) NULL);
+  execl ("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
   return 99;
 }
 
@@ -257,9 +276,10 @@ test_exec_with_restrictive_profile (void **state)
 {
   struct husk_seccomp *s = prepare_ok (
       "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],\"syscalls\":["
-      "{\"names\":[\"getcwd\",\"close_range\",\"prctl\",\"capset\",\"setresuid\",\"openat2\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+      "{\"names\":[\"getcwd\",\"close_range\",\"prctl\",\"capset\",\"setresuid\",\"openat2\"],\"action\":"
+      "\"SCMP_ACT_ERRNO\"}]}");
   int st = in_child (child_exec_after_block, s);
-  (void) state;
+  (void)state;
   assert_true (WIFEXITED (st));
   assert_int_equal (WEXITSTATUS (st), 7);
   husk_seccomp_free (s);
@@ -271,8 +291,9 @@ child_notified_mkdir (void *arg)
   husk_error_t err = NULL;
   char state[128];
   snprintf (state, sizeof state,
-            "{\"ociVersion\":\"1.2.0\",\"id\":\"seccomp-unit\",\"status\":\"creating\",\"pid\":%d,\"bundle\":\"/b\"}",
-            (int) getpid ());
+            "{\"ociVersion\":\"1.2.0\",\"id\":\"seccomp-unit\",\"status\":\"creating\",\"pid\":%d,\"bundle\":"
+            "\"/b\"}",
+            (int)getpid ());
   if (husk_seccomp_load (arg, state, &err) < 0)
     {
       fprintf (stderr, "load: %s\n", err->msg);
@@ -326,12 +347,12 @@ test_notify_round_trip (void **state)
   int lsock, conn, nfd, status;
   pid_t pid;
 
-  (void) state;
+  (void)state;
   assert_non_null (mkdtemp (dir));
   snprintf (path, sizeof path, "%s/listener.sock", dir);
   strcpy (addr.sun_path, path);
   lsock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  assert_int_equal (bind (lsock, (struct sockaddr *) &addr, sizeof addr), 0);
+  assert_int_equal (bind (lsock, (struct sockaddr *)&addr, sizeof addr), 0);
   assert_int_equal (listen (lsock, 1), 0);
   snprintf (json, sizeof json,
             "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"%s\",\"listenerMetadata\":\"meta-42\","
@@ -384,7 +405,7 @@ test_default_like_profile (void **state)
   struct husk_seccomp *s = NULL;
   husk_error_t err = NULL;
   int st;
-  (void) state;
+  (void)state;
   if (spec == NULL)
     skip ();
   if (husk_seccomp_prepare (spec, &s, &err) < 0)
@@ -422,7 +443,8 @@ child_finalize_without_nnp (void *arg)
   f = fopen ("/proc/self/status", "r");
   while (f && fgets (line, sizeof line, f))
     ok += strcmp (line, "Seccomp:\t2\n") == 0 || strcmp (line, "NoNewPrivs:\t0\n") == 0
-          || strcmp (line, "CapEff:\t0000000000000400\n") == 0 || strcmp (line, "Uid:\t1000\t1000\t1000\t1000\n") == 0;
+          || strcmp (line, "CapEff:\t0000000000000400\n") == 0
+          || strcmp (line, "Uid:\t1000\t1000\t1000\t1000\n") == 0;
   return ok == 4 ? 0 : 2;
 }
 
@@ -432,11 +454,12 @@ child_finalize_without_nnp (void *arg)
 static void
 test_finalize_without_nnp (void **state)
 {
-  struct husk_seccomp *s = prepare_ok ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                                       "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42}]}");
+  struct husk_seccomp *s
+      = prepare_ok ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                    "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42}]}");
   int st;
   pid_t pid = fork ();
-  (void) state;
+  (void)state;
   assert_true (pid >= 0);
   if (pid == 0)
     _exit (child_finalize_without_nnp (s));
@@ -450,14 +473,10 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_bad_profiles),
-    cmocka_unit_test (test_good_profile_parses),
-    cmocka_unit_test (test_errno_and_args),
-    cmocka_unit_test (test_default_errno),
-    cmocka_unit_test (test_kill_and_trap),
-    cmocka_unit_test (test_exec_with_restrictive_profile),
-    cmocka_unit_test (test_notify_round_trip),
-    cmocka_unit_test (test_default_like_profile),
+    cmocka_unit_test (test_bad_profiles),         cmocka_unit_test (test_good_profile_parses),
+    cmocka_unit_test (test_errno_and_args),       cmocka_unit_test (test_default_errno),
+    cmocka_unit_test (test_kill_and_trap),        cmocka_unit_test (test_exec_with_restrictive_profile),
+    cmocka_unit_test (test_notify_round_trip),    cmocka_unit_test (test_default_like_profile),
     cmocka_unit_test (test_finalize_without_nnp),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
