@@ -251,6 +251,25 @@ test_pure_v1 (void **state)
                     0);
 }
 
+/* Mounting over /sys/fs/cgroup without unmounting what was there leaves
+ * the old mounts in mountinfo; only the reachable ones count. */
+static void
+test_shadowed_mounts (void **state)
+{
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+          || mount ("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) < 0)
+        _exit (1);
+      _exit (strcmp (husk_cgroup_host_layout (), "v2") == 0 ? 0 : 2);
+    }
+  int st = 0;
+  waitpid (pid, &st, 0);
+  assert_true (WIFEXITED (st));
+  assert_int_equal (WEXITSTATUS (st), 0);
+}
+
 static int
 teardown (void **state)
 {
@@ -276,6 +295,7 @@ main (void)
     cmocka_unit_test_teardown (test_pure_v2, teardown),
     cmocka_unit_test_teardown (test_pure_v2_missing_controller, teardown),
     cmocka_unit_test_teardown (test_pure_v1, teardown),
+    cmocka_unit_test (test_shadowed_mounts),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -317,12 +317,17 @@ remove_created (struct husk_cgroup *cg, size_t upto, const int *created)
   for (size_t i = 0; i < upto; i++)
     {
       cleanup_free char *p = strdup (cg->dirs[i].path);
-      for (int k = 0; p && k < created[i]; k++)
+      /* From the leaf up; parts never made (a failure midway) are skipped. */
+      for (int k = 0; p && k < created[i];)
         {
-          rmdir (p);
+          if (rmdir (p) == 0)
+            k++;
+          else if (errno != ENOENT)
+            break;
           char *s = strrchr (p, '/');
-          if (s)
-            *s = '\0';
+          if (s == NULL || s == p)
+            break;
+          *s = '\0';
         }
     }
 }
@@ -448,8 +453,16 @@ int
 husk_cgroup_enter (struct husk_cgroup *cg, pid_t pid, husk_error_t *err)
 {
   for (size_t i = 0; i < cg->n; i++)
-    if (husk_cg_writef (cg->dirs[i].path, "cgroup.procs", err, "%d", (int)pid) < 0)
-      return husk_error_prefix (err, "join cgroup `%s`", cg->dirs[i].path);
+    for (int attempt = 0;; attempt++)
+      {
+        if (husk_cg_writef (cg->dirs[i].path, "cgroup.procs", err, "%d", (int)pid) == 0)
+          break;
+        /* EINVAL can mean the task is still TASK_NEW: try again, as runc. */
+        if ((*err)->errno_ != EINVAL || attempt >= 5)
+          return husk_error_prefix (err, "join cgroup `%s`", cg->dirs[i].path);
+        husk_error_free (err);
+        usleep (30000);
+      }
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "util/fs.h"
 
@@ -138,6 +139,13 @@ parse_line (struct husk_cg_layout_info *l, char *line, bool *v2_at_root)
     return 0;
   unescape (fields[3]);
   unescape (fields[4]);
+  /* A mount covered by a later one (/sys/fs/cgroup remounted) is still
+   * listed; only the one reachable at its path counts. */
+  unsigned maj, min;
+  struct stat st;
+  if (sscanf (fields[2], "%u:%u", &maj, &min) != 2 || stat (fields[4], &st) < 0
+      || st.st_dev != makedev (maj, min))
+    return 0;
   if (v2 && strcmp (fields[4], "/sys/fs/cgroup") == 0)
     *v2_at_root = true;
   cleanup_free char *ctrls = v2 ? strdup ("") : v1_ctrls (superopts);
