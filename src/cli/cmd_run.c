@@ -116,7 +116,6 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
   if (husk_cli_operands (argc, argv, first, 1, 1, usage) < 0)
     return 1;
   f.o.id = argv[first];
-  f.o.foreground = !f.detach;
   /* Block signals before the container exists so none is lost between
    * its start and our wait; the init unblocks them for itself. */
   sigfillset (&all);

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <ctype.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,10 +108,21 @@ husk_container_kill (const char *root, const char *id, int sig, bool all, husk_e
   return r;
 }
 
+/* Wait (up to 10 s) for the killed init to exit: a pidfd becomes readable
+ * when it does, so no polling loop. The init need not be our child. */
 static void
 wait_gone (struct husk_container *c)
 {
   struct timespec ts = { 0, 2 * 1000 * 1000 };
+  int pidfd = (int)syscall (SYS_pidfd_open, c->pid, 0);
+  if (pidfd >= 0)
+    {
+      struct pollfd p = { .fd = pidfd, .events = POLLIN };
+      while (poll (&p, 1, 10000) < 0 && errno == EINTR)
+        ;
+      close (pidfd);
+    }
+  /* Without pidfd (old kernel) fall back to polling. */
   for (int i = 0; i < 5000 && husk_container_alive (c); i++)
     nanosleep (&ts, NULL);
 }

@@ -18,7 +18,6 @@ struct husk_create_opts
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;
-  bool foreground; /* `run` without -d: stdio is the user's */
 };
 
 /* `create`: returns once the init is ready and blocked until `start`.

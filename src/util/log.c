@@ -88,17 +88,12 @@ write_line (enum husk_log_level level, const char *msg)
     }
   else if (log_to_file)
     n = asprintf (&line, "time=\"%s\" level=%s msg=\"%s\"\n", tbuf, level_names[level], msg);
+  else if (level == HUSK_LOG_ERROR)
+    n = asprintf (&line, "husk: %s\n", msg);
   else
-    n = asprintf (&line, "husk: %s%s\n", level == HUSK_LOG_ERROR ? "" : level_names[level],
-                  level == HUSK_LOG_ERROR ? msg : "");
+    n = asprintf (&line, "husk: %s: %s\n", level_names[level], msg);
   if (n < 0)
     return;
-  if (!log_json && !log_to_file && level != HUSK_LOG_ERROR)
-    {
-      free (line);
-      if (asprintf (&line, "husk: %s: %s\n", level_names[level], msg) < 0)
-        return;
-    }
   if (write (log_fd, line, strlen (line)) < 0)
     {
       /* nothing better to do */
