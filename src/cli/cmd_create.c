@@ -73,6 +73,7 @@ int
 husk_cmd_create (struct husk_global *g, int argc, char **argv)
 {
   struct create_flags f = { .o = { .root = g->root } };
+  cleanup_free char *text = NULL;
   husk_error_t err = NULL;
   bool done;
   int first = husk_cli_parse (argc, argv, usage, husk_create_options, husk_create_opt, &f, &done);
@@ -81,7 +82,8 @@ husk_cmd_create (struct husk_global *g, int argc, char **argv)
   if (husk_cli_operands (argc, argv, first, 1, 1, usage) < 0)
     return 1;
   f.o.id = argv[first];
-  if (husk_container_create (&f.o, NULL, NULL, &err) < 0)
+  if (husk_id_validate (f.o.id, &err) < 0 || husk_cli_create_prepare (g, &f, &text, &err) < 0
+      || husk_container_create (&f.o, NULL, NULL, &err) < 0)
     return husk_cli_fail (&err);
   return 0;
 }

@@ -69,24 +69,10 @@ finish (struct husk_global *g, struct create_flags *f, pid_t pid, const sigset_t
 
 /* Foreground with process.terminal and no --console-socket: husk relays
  * the terminal itself, receiving the pty master on a private socket. */
-static int
+static bool
 want_relay (struct create_flags *f)
 {
-  cleanup_free char *path = NULL;
-  struct husk_config *cfg = NULL;
-  husk_error_t err = NULL;
-  bool terminal;
-  if (f->detach || f->o.console_socket)
-    return 0;
-  if (asprintf (&path, "%s/config.json", f->o.bundle ? f->o.bundle : ".") < 0
-      || husk_config_load (path, true, &cfg, &err) < 0)
-    {
-      husk_error_free (&err);
-      return 0; /* create reports it */
-    }
-  terminal = cfg->process->terminal;
-  husk_config_free (cfg);
-  return terminal;
+  return !f->detach && f->o.console_socket == NULL && f->o.cfg->process->terminal;
 }
 
 static int
@@ -108,7 +94,7 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
   sigset_t all, old;
   pid_t pid;
   int fifo = -1, r, listen_fd = -1, master = -1;
-  cleanup_free char *console = NULL;
+  cleanup_free char *console = NULL, *text = NULL;
   bool done;
   int first = husk_cli_parse (argc, argv, usage, husk_create_options, husk_create_opt, &f, &done);
   if (first < 0 || done)
@@ -116,6 +102,8 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
   if (husk_cli_operands (argc, argv, first, 1, 1, usage) < 0)
     return 1;
   f.o.id = argv[first];
+  if (husk_id_validate (f.o.id, &err) < 0 || husk_cli_create_prepare (g, &f, &text, &err) < 0)
+    return husk_cli_fail (&err);
   /* Block signals before the container exists so none is lost between
    * its start and our wait; the init unblocks them for itself. */
   sigfillset (&all);
@@ -123,7 +111,10 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
   if (want_relay (&f))
     {
       if (husk_console_listen (&console, &listen_fd, &err) < 0)
-        return husk_cli_fail (&err);
+        {
+          husk_config_free (f.o.cfg);
+          return husk_cli_fail (&err);
+        }
       f.o.console_socket = console;
     }
   r = husk_container_create (&f.o, &pid, &fifo, &err);

@@ -12,6 +12,8 @@ struct husk_global
   bool debug;
   bool systemd_cgroup;
   bool rootless_set, rootless;
+  int argc; /* main's, for a re-exec from a sealed copy */
+  char **argv, **envp;
 };
 
 typedef int (*husk_cmd_fn) (struct husk_global *g, int argc, char **argv);
@@ -19,8 +21,9 @@ typedef int (*husk_cmd_fn) (struct husk_global *g, int argc, char **argv);
 /* Commands return the process exit status. argv[0] is the command name. */
 #define HUSK_COMMANDS(X)                                                                                     \
   X (create)                                                                                                 \
-  X (start) X (run) X (state) X (kill) X (delete) X (list) X (spec) X (features) X (exec) X (update)         \
-      X (pause) X (resume) X (ps) X (events) X (checkpoint) X (restore)
+  X (start)                                                                                                  \
+  X (run) X (state) X (kill) X (delete) X (list) X (spec) X (features) X (exec) X (update) X (pause)         \
+      X (resume) X (ps) X (events) X (checkpoint) X (restore)
 
 #define HUSK_DECLARE_CMD(name)                                                                               \
   int husk_cmd_##name (struct husk_global *g, int argc, char **argv) __attribute__ ((weak));

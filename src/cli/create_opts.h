@@ -3,6 +3,7 @@
 #define HUSK_CLI_CREATE_OPTS_H
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "container/lifecycle.h"
 
 enum
@@ -26,5 +27,9 @@ struct create_flags
 
 extern const struct option husk_create_options[];
 int husk_create_opt (int opt, const char *arg, void *data);
+/* Read and parse the bundle's config into f->o (*text: the file's text,
+ * the caller frees it), and re-exec from a sealed copy of husk unless the
+ * container provably cannot reach the binary. */
+int husk_cli_create_prepare (struct husk_global *g, struct create_flags *f, char **text, husk_error_t *err);
 
 #endif

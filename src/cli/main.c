@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <json-c/json.h>
 
@@ -152,18 +153,23 @@ find_command (const char *name)
   return NULL;
 }
 
+/* `exec` always runs sealed: the container's processes can see it.
+ * create/run decide once they have read the config (cli/create_prep.c). */
 static bool
-enters_container (const char *cmd)
+needs_seal_now (const char *cmd)
 {
-  return strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0;
+  return strcmp (cmd, "exec") == 0 || getenv ("_HUSK_SEALED") != NULL;
 }
 
 int
 main (int argc, char **argv, char **envp)
 {
-  struct husk_global g = { .root = "/run/husk" };
+  struct husk_global g = { .root = "/run/husk", .argc = argc, .argv = argv, .envp = envp };
   int status = 0, ci;
   husk_cmd_fn fn;
+  /* Nothing in a container may ptrace husk or open its /proc/PID files,
+   * whatever the command (hooks run from start/delete too). */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   ci = parse_globals (argc, argv, &g, &status);
   if (ci < 0)
     return status;
@@ -187,7 +193,7 @@ main (int argc, char **argv, char **envp)
                           "does not have one yet; use the default cgroupfs driver");
       return 1;
     }
-  if (enters_container (argv[ci]) && husk_ensure_sealed (argc, argv, envp) < 0)
+  if (needs_seal_now (argv[ci]) && husk_ensure_sealed (argc, argv, envp) < 0)
     return 1;
   return fn (&g, argc - ci, argv + ci);
 }

@@ -22,6 +22,8 @@
 #include "linux/cgroups/cgroup.h"
 #include "linux/hooks.h"
 #include "linux/namespaces.h"
+#include "linux/seal_check.h"
+#include "linux/sealed.h"
 #include "linux/terminal.h"
 #include "linux/userns.h"
 #include "util/fs.h"
@@ -323,7 +325,7 @@ prepare (struct creation *cr, const char *text, size_t len, husk_error_t *err)
   struct husk_init_ctx *ctx = &cr->ctx;
   const struct husk_create_opts *o = ctx->opts;
   int sv[2];
-  if (husk_config_parse (text, len, "config.json", true, &ctx->cfg, err) < 0)
+  if (ctx->cfg == NULL && husk_config_parse (text, len, "config.json", true, &ctx->cfg, err) < 0)
     return -1;
   ctx->new_userns = husk_ns_is_new (ctx->cfg, HUSK_NS_USER);
   if (getenv ("LISTEN_FDS"))
@@ -373,17 +375,32 @@ husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *e
                                   .console_fd = -1,
                                   .lock_fd = -1,
                                   .start_fd = -1 } };
-  cleanup_free char *cfgpath = NULL, *text = NULL;
-  size_t len;
+  cleanup_free char *cfgpath = NULL, *own_text = NULL;
+  const char *text = o->config_text;
+  size_t len = o->config_len;
   int r = -1;
   for (int t = 0; t < HUSK_NS_COUNT; t++)
     cr.ctx.ns_fds[t] = -1;
+  cr.ctx.cfg = o->cfg;
   if (husk_id_validate (o->id, err) < 0)
-    return -1;
-  if (asprintf (&cfgpath, "%s/config.json", o->bundle ? o->bundle : ".") < 0)
-    return husk_error (err, ENOMEM, "config");
-  if (husk_read_file (cfgpath, &text, &len, err) < 0)
-    return -1;
+    goto out;
+  if (text == NULL)
+    {
+      if (asprintf (&cfgpath, "%s/config.json", o->bundle ? o->bundle : ".") < 0)
+        {
+          husk_error (err, ENOMEM, "config");
+          goto out;
+        }
+      if (husk_read_file (cfgpath, &own_text, &len, err) < 0)
+        goto out;
+      text = own_text;
+    }
+  cr.ctx.sealed = husk_is_sealed ();
+  if (!cr.ctx.sealed && husk_self_id (&cr.ctx.self) < 0)
+    {
+      husk_error (err, errno, "stat /proc/self/exe");
+      goto out;
+    }
   if (prepare (&cr, text, len, err) < 0 || spawn_init (&cr, err) < 0)
     goto out;
   close (cr.ctx.sync_fd);

@@ -186,6 +186,8 @@ prepare_process (struct husk_init_ctx *ctx, char **exe, husk_error_t *err)
     }
   if (husk_find_executable (p, exe, err) < 0)
     return -1;
+  if (!ctx->sealed && husk_exec_check_not_self (*exe, &ctx->self, err) < 0)
+    return -1;
   if (join_session_keyring (ctx, err) < 0 || add_listen_fds_env (ctx, err) < 0)
     return -1;
   if (p->caps.present && husk_caps_check (&p->caps, err) < 0)
@@ -228,6 +230,9 @@ finish_and_exec (struct husk_init_ctx *ctx, const char *exe, husk_error_t *err)
   /* CVE-2024-21626: no fd of ours may reach the container. Before the
    * seccomp filter, which may block close_range. */
   if (husk_cloexec_fds_from (keep, err) < 0)
+    return -1;
+  /* Again: the rootfs may have changed since `create` checked. */
+  if (!ctx->sealed && husk_exec_check_not_self (exe, &ctx->self, err) < 0)
     return -1;
   {
     cleanup_free char *state = husk_init_state_json (ctx, "running");

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "container/lifecycle.h"
+#include "linux/seal_check.h"
 #include "oci/config.h"
 
 struct husk_seccomp;
@@ -29,6 +30,8 @@ struct husk_init_ctx
   bool new_userns;
   int listen_fds; /* LISTEN_FDS of our caller (socket activation) */
   struct husk_seccomp *seccomp;
+  bool sealed;              /* we run from a sealed copy of husk */
+  struct husk_file_id self; /* else: the husk binary, never to be exec'd */
 };
 
 /* The state JSON hooks get on stdin (malloc'd). */

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "container/container.h"
+#include "oci/config.h"
 #include "util/error.h"
 
 struct husk_create_opts
@@ -18,6 +19,11 @@ struct husk_create_opts
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;
+  /* Read and parsed by the caller (cli/create_prep.c); create takes cfg
+   * over and frees it, config_text stays the caller's. */
+  struct husk_config *cfg;
+  const char *config_text;
+  size_t config_len;
 };
 
 /* `create`: returns once the init is ready and blocked until `start`.

@@ -131,6 +131,14 @@ drop_marker (char **envp)
     envp[j] = NULL;
 }
 
+static bool sealed;
+
+bool
+husk_is_sealed (void)
+{
+  return sealed;
+}
+
 int
 husk_ensure_sealed (int argc, char **argv, char **envp)
 {
@@ -141,6 +149,8 @@ husk_ensure_sealed (int argc, char **argv, char **envp)
   int fd = -1, e;
 
   (void)argc;
+  if (sealed)
+    return 0;
   /* Nobody in the container may ptrace or read /proc/<pid>/mem of a husk
      that holds host resources; execve of the container process resets it.  */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -149,7 +159,10 @@ husk_ensure_sealed (int argc, char **argv, char **envp)
     {
       drop_marker (envp);
       if (husk_sealed_how ())
-        return 0;
+        {
+          sealed = true;
+          return 0;
+        }
       fprintf (stderr, "husk: re-executed from a sealed copy but /proc/self/exe is not sealed\n");
       return -1;
     }

@@ -3,11 +3,15 @@
 #ifndef HUSK_LINUX_SEALED_H
 #define HUSK_LINUX_SEALED_H
 
+#include <stdbool.h>
+
 /* Called first thing in main() for the commands that enter containers.
  * If the running binary is not sealed, re-exec from a sealed copy (or a
  * read-only mount); returns only when already sealed (or on failure, with
  * a message printed, -1). */
 int husk_ensure_sealed (int argc, char **argv, char **envp);
+/* True once husk_ensure_sealed verified this process runs sealed. */
+bool husk_is_sealed (void);
 /* How /proc/self/exe is protected: "bind" (a read-only detached bind
  * mount of the binary: no copy, no memory; needs CAP_SYS_ADMIN), "memfd"
  * (a sealed copy, the rootless fallback) or NULL (not sealed).
