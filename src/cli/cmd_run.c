@@ -93,7 +93,7 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
   husk_error_t err = NULL;
   sigset_t all, old;
   pid_t pid;
-  int fifo = -1, r, listen_fd = -1, master = -1;
+  int release_fd = -1, r, listen_fd = -1, master = -1;
   cleanup_free char *console = NULL, *text = NULL;
   bool done;
   int first = husk_cli_parse (argc, argv, usage, husk_create_options, husk_create_opt, &f, &done);
@@ -117,7 +117,8 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
         }
       f.o.console_socket = console;
     }
-  r = husk_container_create (&f.o, &pid, &fifo, &err);
+  f.o.start_now = true;
+  r = husk_container_create (&f.o, &pid, &release_fd, &err);
   if (r == 0 && listen_fd >= 0 && relay_master (listen_fd, &master, &err) < 0)
     {
       husk_error_t e2 = NULL;
@@ -134,9 +135,9 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
     return husk_cli_fail (&err);
   r = husk_container_load (g->root, f.o.id, &c, &err);
   if (r == 0)
-    r = husk_container_release (c, fifo, &err);
+    r = husk_container_release_now (c, release_fd, &err);
   husk_container_free (c);
-  close (fifo);
+  close (release_fd);
   if (r < 0)
     {
       husk_error_t e2 = NULL;

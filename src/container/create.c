@@ -194,6 +194,8 @@ make_state_dir (struct creation *cr, husk_error_t *err)
   cr->ctx.lock_fd = husk_container_lock (cr->dir, err);
   if (cr->ctx.lock_fd < 0)
     return -1;
+  if (o->start_now)
+    return 0;
   if (asprintf (&fifo, "%s/exec.fifo", cr->dir) < 0)
     return husk_error (err, ENOMEM, "state");
   if (mkfifo (fifo, 0600) < 0)
@@ -248,7 +250,7 @@ write_state (struct creation *cr, const char *config_text, size_t config_len, hu
   struct husk_init_ctx *ctx = &cr->ctx;
   json_object *o = json_object_new_object ();
   cleanup_free char *created = now_rfc3339 ();
-  cleanup_free char *path = NULL, *cfgpath = NULL;
+  cleanup_free char *path = NULL;
   const char *text;
   int r;
   json_object_object_add (o, "ociVersion", json_object_new_string (HUSK_OCI_VERSION));
@@ -265,11 +267,12 @@ write_state (struct creation *cr, const char *config_text, size_t config_len, hu
     json_object_object_add (o, "annotations", json_object_get (ctx->cfg->annotations));
   if (cr->cg)
     json_object_object_add (o, "cgroup", husk_cgroup_to_json (cr->cg));
+  /* exec and the hooks of start/delete need it; the bundle may change. */
+  json_object_object_add (o, "config", json_object_new_string_len (config_text, (int)config_len));
   text = json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-  if (asprintf (&path, "%s/state.json", cr->dir) < 0 || asprintf (&cfgpath, "%s/config.json", cr->dir) < 0)
+  if (asprintf (&path, "%s/state.json", cr->dir) < 0)
     r = husk_error (err, ENOMEM, "state");
-  /* config.json first: a state.json means the container is complete. */
-  else if ((r = husk_write_file (cfgpath, config_text, config_len, 0600, err)) == 0)
+  else
     r = husk_write_file_atomic (path, text, strlen (text), 0600, err);
   json_object_put (o);
   return r;
@@ -365,8 +368,7 @@ release_ctx (struct creation *cr)
 }
 
 int
-husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *exec_fifo_fd,
-                       husk_error_t *err)
+husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *release_fd, husk_error_t *err)
 {
   struct creation cr = { .ctx = { .opts = o,
                                   .sync_fd = -1,
@@ -410,8 +412,8 @@ husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *e
     goto out;
   if (init_pid)
     *init_pid = cr.pid;
-  if (exec_fifo_fd)
-    *exec_fifo_fd = steal_fd (cr.ctx.fifo_fd);
+  if (release_fd)
+    *release_fd = o->start_now ? steal_fd (cr.ctx.parent_sync_fd) : steal_fd (cr.ctx.fifo_fd);
   cr.pid = 0;
   cr.dir_made = false;
   husk_cgroup_free (cr.cg);

@@ -160,15 +160,12 @@ static int
 prepare (struct exec_run *x, husk_error_t *err)
 {
   struct husk_exec_ctx *ctx = &x->ctx;
-  cleanup_free char *cfgpath = NULL;
   int sv[2];
   if (husk_container_load (ctx->o->root, ctx->o->id, &x->c, err) < 0 || check_status (x, err) < 0)
     return -1;
   ctx->lock_fd = x->c->lock_fd;
   ctx->in_userns = x->c->in_userns;
-  if (asprintf (&cfgpath, "%s/config.json", x->c->dir) < 0)
-    return husk_error (err, ENOMEM, "exec");
-  if (husk_config_load (cfgpath, false, &x->cfg, err) < 0
+  if (husk_container_config (x->c, &x->cfg, err) < 0
       || husk_exec_build_process (ctx->o, x->cfg, &ctx->p, &x->process_json, err) < 0
       || check_terminal (x, err) < 0)
     return -1;

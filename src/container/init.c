@@ -15,7 +15,8 @@
  *      READY (sysctl, rlimits, terminal, cwd, the executable, capabilities,
  *      seccomp compile, LSM), so `create` reports it and nothing of the
  *      user's process has run.
- *   5. READY, then block reading the exec fifo until `start`.
+ *   5. READY, then block reading the exec fifo until `start` (`run`:
+ *      wait for START on the socket, no fifo).
  *   6. startContainer hooks, then husk_process_finalize: LSM label,
  *      identity/capabilities and seccomp
  *      last (so it filters the user's program and not our setup), exec. */
@@ -204,6 +205,10 @@ wait_for_start (struct husk_init_ctx *ctx, husk_error_t *err)
   ssize_t r;
   if (husk_sync_send (ctx->sync_fd, HUSK_SYNC_READY, 0, NULL, err) < 0)
     return -1;
+  /* `run` releases us over the socket and keeps it to hear of a failure
+   * until our execve closes it; `create` leaves it for the exec fifo. */
+  if (ctx->fifo_fd < 0)
+    return husk_sync_expect (ctx->sync_fd, HUSK_SYNC_START, NULL, err);
   close (ctx->sync_fd);
   ctx->sync_fd = -1;
   do

@@ -12,11 +12,13 @@
 /* starttime of a pid from /proc/PID/stat (0 if gone); *state gets the
  * state letter when not NULL. */
 unsigned long long husk_pid_start_time (pid_t pid, char *state);
-/* Create/open <dir>/lock and take an exclusive flock; returns the fd. */
+/* Take an exclusive flock on the state directory itself; returns the fd. */
 int husk_container_lock (const char *dir, husk_error_t *err);
 
 #include "container/container.h"
 #include "oci/config.h"
 /* Run the hooks of one kind from the config saved at create time. */
 int husk_container_run_hooks (struct husk_container *c, enum husk_hook_kind kind, husk_error_t *err);
+/* The config saved at create time (state.json's "config"). */
+int husk_container_config (struct husk_container *c, struct husk_config **cfg, husk_error_t *err);
 #endif

@@ -19,6 +19,8 @@ struct husk_create_opts
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;
+  /* `run`: no fifos; the init waits for START on the sync socket. */
+  bool start_now;
   /* Read and parsed by the caller (cli/create_prep.c); create takes cfg
    * over and frees it, config_text stays the caller's. */
   struct husk_config *cfg;
@@ -28,14 +30,16 @@ struct husk_create_opts
 
 /* `create`: returns once the init is ready and blocked until `start`.
  * On failure nothing is left: no state dir, cgroup, mount or process.
- * *init_pid and *exec_fifo_fd (O_RDWR, for `run` to release the init
- * itself) may be NULL. */
-int husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *exec_fifo_fd,
+ * *init_pid and *release_fd may be NULL; with o->start_now, *release_fd
+ * is the sync socket for husk_container_release_now. */
+int husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *release_fd,
                            husk_error_t *err);
 /* `start`: release a created container, then run poststart hooks. */
 int husk_container_start (const char *root, const char *id, husk_error_t *err);
 /* Release the init through an already open fifo fd (used by `run`). */
 int husk_container_release (struct husk_container *c, int fifo_fd, husk_error_t *err);
+/* `run`: release the init over its sync socket (start_now). */
+int husk_container_release_now (struct husk_container *c, int sync_fd, husk_error_t *err);
 int husk_container_kill (const char *root, const char *id, int sig, bool all, husk_error_t *err);
 int husk_container_delete (const char *root, const char *id, bool force, husk_error_t *err);
 /* Remove a stopped container's resources: cgroup, poststop hooks, state. */

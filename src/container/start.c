@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "container/internal.h"
+#include "container/sync.h"
 #include "linux/hooks.h"
 #include "oci/config.h"
 #include "util/fs.h"
@@ -28,16 +29,14 @@ state_string (struct husk_container *c)
 int
 husk_container_run_hooks (struct husk_container *c, enum husk_hook_kind kind, husk_error_t *err)
 {
-  cleanup_free char *path = NULL, *state = NULL;
+  cleanup_free char *state = NULL;
   struct husk_config *cfg = NULL;
   int r;
   json_object *kinds;
   if (json_object_object_get_ex (c->state, "hookKinds", &kinds)
       && !(json_object_get_int (kinds) & (1 << kind)))
     return 0;
-  if (asprintf (&path, "%s/config.json", c->dir) < 0)
-    return husk_error (err, ENOMEM, "hooks");
-  if (husk_config_load (path, false, &cfg, err) < 0)
+  if (husk_container_config (c, &cfg, err) < 0)
     return -1;
   if (cfg->hooks[kind].n == 0)
     {
@@ -72,6 +71,18 @@ wait_started (struct husk_container *c, int start_fd, husk_error_t *err)
   return husk_error (err, 0, "start container `%s`: %s", c->id, buf);
 }
 
+/* poststart failures are logged, not fatal (runtime-spec). */
+static void
+poststart (struct husk_container *c)
+{
+  husk_error_t herr = NULL;
+  if (husk_container_run_hooks (c, HUSK_HOOK_POSTSTART, &herr) < 0)
+    {
+      husk_warn ("%s", herr->msg);
+      husk_error_free (&herr);
+    }
+}
+
 int
 husk_container_release (struct husk_container *c, int fifo_fd, husk_error_t *err)
 {
@@ -97,15 +108,16 @@ husk_container_release (struct husk_container *c, int fifo_fd, husk_error_t *err
   unlink (start_fifo);
   if (r < 0)
     return -1;
-  /* poststart failures are logged, not fatal (runtime-spec). */
-  {
-    husk_error_t herr = NULL;
-    if (husk_container_run_hooks (c, HUSK_HOOK_POSTSTART, &herr) < 0)
-      {
-        husk_warn ("%s", herr->msg);
-        husk_error_free (&herr);
-      }
-  }
+  poststart (c);
+  return 0;
+}
+
+int
+husk_container_release_now (struct husk_container *c, int sync_fd, husk_error_t *err)
+{
+  if (husk_sync_send (sync_fd, HUSK_SYNC_START, 0, NULL, err) < 0 || husk_sync_wait_exec (sync_fd, err) < 0)
+    return husk_error_prefix (err, "start container `%s`", c->id);
+  poststart (c);
   return 0;
 }
 

@@ -1,4 +1,8 @@
-/* Containers on disk: <root>/<id>/{state.json,config.json,exec.fifo,lock}. */
+/* Containers on disk: <root>/<id>/{state.json,exec.fifo,start.fifo}.
+ * state.json carries the config saved at create time; the directory itself
+ * is the lock. Each file is an inode to allocate and free per container,
+ * which is not free on ext4, so there are as few as can be (`run` makes
+ * no fifos at all). */
 #include "container/container.h"
 
 #include <ctype.h>
@@ -63,21 +67,31 @@ husk_pid_start_time (pid_t pid, char *state)
 int
 husk_container_lock (const char *dir, husk_error_t *err)
 {
-  cleanup_free char *path = NULL;
-  int fd;
-  if (asprintf (&path, "%s/lock", dir) < 0)
-    return husk_error (err, ENOMEM, "lock");
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
-    return husk_error (err, errno, "open `%s`", path);
+    return husk_error (err, errno, "open `%s`", dir);
   while (flock (fd, LOCK_EX) < 0)
     if (errno != EINTR)
       {
         int e = errno;
         close (fd);
-        return husk_error (err, e, "lock `%s`", path);
+        return husk_error (err, e, "lock `%s`", dir);
       }
   return fd;
+}
+
+int
+husk_container_config (struct husk_container *c, struct husk_config **cfg, husk_error_t *err)
+{
+  json_object *v;
+  cleanup_free char *path = NULL;
+  if (json_object_object_get_ex (c->state, "config", &v) && json_object_is_type (v, json_type_string))
+    return husk_config_parse (json_object_get_string (v), (size_t)json_object_get_string_len (v),
+                              "the saved config", false, cfg, err);
+  /* State written by an older husk: config.json beside it. */
+  if (asprintf (&path, "%s/config.json", c->dir) < 0)
+    return husk_error (err, ENOMEM, "config");
+  return husk_config_load (path, false, cfg, err);
 }
 
 static int
@@ -127,6 +141,13 @@ husk_container_load (const char *root, const char *id, struct husk_container **o
       return husk_error (err, 0, "container `%s` does not exist", id);
     }
   c->lock_fd = husk_container_lock (c->dir, err);
+  if (c->lock_fd < 0 && (*err)->errno_ == ENOENT)
+    {
+      /* Deleted between the stat and the lock. */
+      husk_error_free (err);
+      husk_container_free (c);
+      return husk_error (err, 0, "container `%s` does not exist", id);
+    }
   if (c->lock_fd < 0)
     goto fail;
   c->state = json_object_from_file (path);

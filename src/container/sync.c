@@ -7,12 +7,13 @@
 static const char *const names[] = {
   [HUSK_SYNC_INIT_PID] = "init-pid",     [HUSK_SYNC_SETUP_DONE] = "setup-done", [HUSK_SYNC_HOOKS] = "hooks",
   [HUSK_SYNC_HOOKS_DONE] = "hooks-done", [HUSK_SYNC_READY] = "ready",           [HUSK_SYNC_ERROR] = "error",
+  [HUSK_SYNC_START] = "start",
 };
 
 const char *
 husk_sync_name (enum husk_sync_type t)
 {
-  if (t < HUSK_SYNC_INIT_PID || t > HUSK_SYNC_ERROR)
+  if (t < HUSK_SYNC_INIT_PID || t > HUSK_SYNC_START)
     return "unknown";
   return names[t];
 }
@@ -73,4 +74,22 @@ husk_sync_expect (int fd, enum husk_sync_type want, int32_t *value, husk_error_t
   if (value)
     *value = m.value;
   return 0;
+}
+
+int
+husk_sync_wait_exec (int fd, husk_error_t *err)
+{
+  struct husk_sync_msg m;
+  ssize_t r;
+  do
+    r = recv (fd, &m, sizeof m, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return husk_error (err, errno, "read from the container init");
+  if (r == 0)
+    return 0;
+  m.text[sizeof m.text - 1] = '\0';
+  if ((size_t)r > offsetof (struct husk_sync_msg, text) && m.type == HUSK_SYNC_ERROR)
+    return husk_error (err, 0, "%s", m.text);
+  return husk_error (err, 0, "unexpected message `%s` from the container init", husk_sync_name (m.type));
 }

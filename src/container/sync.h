@@ -18,6 +18,7 @@ enum husk_sync_type
   HUSK_SYNC_HOOKS_DONE,   /* parent -> init */
   HUSK_SYNC_READY,        /* init -> parent: waiting for `start` */
   HUSK_SYNC_ERROR,        /* init -> parent: payload is the message */
+  HUSK_SYNC_START,        /* parent -> init (`run` only): go on to execve */
 };
 
 struct husk_sync_msg
@@ -34,5 +35,8 @@ int husk_sync_recv (int fd, struct husk_sync_msg *msg, husk_error_t *err);
 /* Receive and require `want`. */
 int husk_sync_expect (int fd, enum husk_sync_type want, int32_t *value, husk_error_t *err);
 const char *husk_sync_name (enum husk_sync_type t);
+/* After START: 0 on EOF (the init's execve closed its CLOEXEC end), -1
+ * with the init's ERROR message. */
+int husk_sync_wait_exec (int fd, husk_error_t *err);
 
 #endif
