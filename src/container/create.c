@@ -290,19 +290,40 @@ write_pid_file (const char *path, pid_t pid, husk_error_t *err)
   return 0;
 }
 
-/* After clone: cgroup, maps, then the hooks and READY dance. */
+/* After clone: cgroup, maps, then the hooks and READY dance. The cgroup
+ * is made only now, while the init mounts (it waits for SETUP_DONE just
+ * before its first cgroup mount): on two cores that hides its cost. */
+static int
+setup (struct creation *cr, husk_error_t *err)
+{
+  struct husk_init_ctx *ctx = &cr->ctx;
+  if (husk_cgroup_create (ctx->cfg, ctx->opts->id, &cr->cg, err) < 0)
+    return husk_error_prefix (err, "cgroup");
+  if (cr->cg && husk_cgroup_enter (cr->cg, cr->pid, err) < 0)
+    return -1;
+  if (ctx->new_userns && husk_userns_write_maps (cr->pid, ctx->cfg, err) < 0)
+    return -1;
+  return husk_sync_send (ctx->parent_sync_fd, HUSK_SYNC_SETUP_DONE, cr->pid, NULL, err);
+}
+
 static int
 handshake (struct creation *cr, husk_error_t *err)
 {
   struct husk_init_ctx *ctx = &cr->ctx;
   struct husk_sync_msg m;
   ctx->host_pid = cr->pid;
-  if (cr->cg && husk_cgroup_enter (cr->cg, cr->pid, err) < 0)
-    return -1;
-  if (ctx->new_userns && husk_userns_write_maps (cr->pid, ctx->cfg, err) < 0)
-    return -1;
-  if (husk_sync_send (ctx->parent_sync_fd, HUSK_SYNC_SETUP_DONE, cr->pid, NULL, err) < 0)
-    return -1;
+  if (setup (cr, err) < 0)
+    {
+      /* The init may have failed meanwhile (it mounts while we work):
+       * its message says why, and ours is only the consequence. */
+      husk_error_t ierr = NULL;
+      if (husk_sync_pending_error (ctx->parent_sync_fd, &ierr) < 0)
+        {
+          husk_error_free (err);
+          *err = ierr;
+        }
+      return -1;
+    }
   for (;;)
     {
       if (husk_sync_recv (ctx->parent_sync_fd, &m, err) < 0)
@@ -341,8 +362,6 @@ prepare (struct creation *cr, const char *text, size_t len, husk_error_t *err)
     return -1;
   if (make_state_dir (cr, err) < 0)
     return -1;
-  if (husk_cgroup_create (ctx->cfg, o->id, &cr->cg, err) < 0)
-    return husk_error_prefix (err, "cgroup");
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return husk_error (err, errno, "socketpair");
   ctx->parent_sync_fd = sv[0];

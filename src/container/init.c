@@ -2,8 +2,10 @@
  *
  * Ordering matters here, and each step says why it sits where it does:
  *   1. wait for SETUP_DONE: until the parent has written our uid/gid maps
- *      and put us in the cgroup we are nobody, and must not create
- *      anything (files would be owned by the overflow id).
+ *      and put us in the cgroup. In a new user namespace we are nobody
+ *      until then and must not create anything (files would be owned by
+ *      the overflow id), so we wait first; otherwise we mount while the
+ *      parent creates the cgroup and wait before the first cgroup mount.
  *   2. become root in a new user namespace, unshare the cgroup namespace
  *      (only now that we sit in the container's cgroup, so that cgroup is
  *      the namespace's root).
@@ -80,8 +82,10 @@ become_root_in_userns (struct husk_init_ctx *ctx, husk_error_t *err)
   return 0;
 }
 
+/* SETUP_DONE: we sit in the container's cgroup (and have our maps). The
+ * cgroup namespace comes only now, so that cgroup is its root. */
 static int
-setup_namespaces (struct husk_init_ctx *ctx, husk_error_t *err)
+wait_setup_done (struct husk_init_ctx *ctx, husk_error_t *err)
 {
   int32_t pid;
   if (husk_sync_expect (ctx->sync_fd, HUSK_SYNC_SETUP_DONE, &pid, err) < 0)
@@ -91,6 +95,31 @@ setup_namespaces (struct husk_init_ctx *ctx, husk_error_t *err)
     return -1;
   if (husk_ns_is_new (ctx->cfg, HUSK_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return husk_error (err, errno, "create cgroup namespace");
+  return 0;
+}
+
+static int
+cgroup_ready_cb (void *arg, husk_error_t *err)
+{
+  return wait_setup_done (arg, err);
+}
+
+static int
+setup_namespaces (struct husk_init_ctx *ctx, struct husk_rootfs_opts *ro, husk_error_t *err)
+{
+  /* In a new user namespace we are nobody until the maps are written:
+   * wait first. Otherwise mount while the parent makes the cgroup, and
+   * wait just before the first cgroup mount (rootfs.h). */
+  if (ctx->new_userns)
+    {
+      if (wait_setup_done (ctx, err) < 0)
+        return -1;
+    }
+  else
+    {
+      ro->before_cgroup = cgroup_ready_cb;
+      ro->arg = ctx;
+    }
   if (husk_ns_is_new (ctx->cfg, HUSK_NS_UTS) && husk_set_hostname (ctx->cfg, err) < 0)
     return -1;
   /* Compile seccomp now: a bad profile fails `create`, and a notify
@@ -271,7 +300,7 @@ husk_init_main (struct husk_init_ctx *ctx)
   husk_ns_close (ctx->ns_fds);
   /* Keep host resources out of reach of ptrace and /proc/PID/exe. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (setup_namespaces (ctx, &err) < 0 || setup_rootfs (ctx, &ro, &err) < 0
+  if (setup_namespaces (ctx, &ro, &err) < 0 || setup_rootfs (ctx, &ro, &err) < 0
       || prepare_process (ctx, &exe, &err) < 0 || wait_for_start (ctx, &err) < 0)
     fail (ctx, &err);
   finish_and_exec (ctx, exe, &err);

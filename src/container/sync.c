@@ -93,3 +93,14 @@ husk_sync_wait_exec (int fd, husk_error_t *err)
     return husk_error (err, 0, "%s", m.text);
   return husk_error (err, 0, "unexpected message `%s` from the container init", husk_sync_name (m.type));
 }
+
+int
+husk_sync_pending_error (int fd, husk_error_t *err)
+{
+  struct husk_sync_msg m;
+  ssize_t r = recv (fd, &m, sizeof m, MSG_DONTWAIT);
+  if (r <= (ssize_t)offsetof (struct husk_sync_msg, text) || m.type != HUSK_SYNC_ERROR)
+    return 0;
+  m.text[sizeof m.text - 1] = '\0';
+  return husk_error (err, 0, "%s", m.text);
+}

@@ -38,5 +38,7 @@ const char *husk_sync_name (enum husk_sync_type t);
 /* After START: 0 on EOF (the init's execve closed its CLOEXEC end), -1
  * with the init's ERROR message. */
 int husk_sync_wait_exec (int fd, husk_error_t *err);
+/* Without blocking: -1 with *err if an ERROR message is waiting. */
+int husk_sync_pending_error (int fd, husk_error_t *err);
 
 #endif

@@ -32,6 +32,10 @@ struct husk_rootfs_opts
   /* Relative bind sources are taken from here, as runc runs in the
    * bundle directory; NULL: from the cwd. */
   const char *bundle;
+  /* Called once, before the first cgroup mount or at the end of
+   * prepare: the init waits there for its cgroup (may be NULL). */
+  int (*before_cgroup) (void *arg, husk_error_t *err);
+  void *arg;
 };
 
 int husk_rootfs_prepare (const struct husk_config *cfg, const struct husk_rootfs_opts *o, husk_error_t *err);
