@@ -28,10 +28,22 @@
 static int
 kernel_last_cap (void)
 {
-  int c = 0;
-  while (c < 63 && prctl (PR_CAPBSET_READ, (unsigned long)(c + 1), 0, 0, 0) >= 0)
-    c++;
-  return c;
+  /* Bisected once per process (the init inherits it): each probe is a
+   * syscall, and there are ~41 capabilities. */
+  static int last = -1;
+  int lo = 0, hi = 63;
+  if (last >= 0)
+    return last;
+  while (lo < hi)
+    {
+      int mid = (lo + hi + 1) / 2;
+      if (prctl (PR_CAPBSET_READ, (unsigned long)mid, 0, 0, 0) >= 0)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  last = lo;
+  return last;
 }
 
 static uint64_t
@@ -125,9 +137,8 @@ drop_bounding (uint64_t keep, husk_error_t *err)
   int last = kernel_last_cap (), c;
   for (c = 0; c <= last; c++)
     {
+      /* Dropping a dropped capability is a no-op: no need to read first. */
       if (keep & CAPBIT (c))
-        continue;
-      if (prctl (PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) != 1)
         continue;
       if (prctl (PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0)
         {

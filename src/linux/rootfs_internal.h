@@ -20,9 +20,9 @@ struct husk_rootfs_ctx
 {
   const struct husk_config *cfg;
   const struct husk_rootfs_opts *opts;
-  int rootfd;       /* O_PATH of the rootfs (after the self bind) */
-  char *root_real;  /* realpath of the rootfs, for naming targets */
-  bool dev_is_bind; /* /dev is bind-mounted: no default devices */
+  int rootfd;        /* O_PATH of the rootfs (after the self bind) */
+  char *root_real;   /* realpath of the rootfs, for naming targets */
+  bool dev_is_bind;  /* /dev is bind-mounted: no default devices */
   bool cgroup_ready; /* opts->before_cgroup was called */
 };
 

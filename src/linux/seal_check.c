@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "linux/namespaces.h"
@@ -201,33 +203,71 @@ chain_is_safe (struct walk *w, int fd, const struct husk_file_id *self)
   return false;
 }
 
+/* Whether dest lies in the mount at target (lexically; no ".." in dest,
+ * which could climb out of it). */
+static bool
+lexically_under (const char *dest, const char *target)
+{
+  if (strstr (dest, "..") != NULL)
+    return false;
+  for (;;)
+    {
+      size_t a, b;
+      while (*dest == '/')
+        dest++;
+      while (*target == '/')
+        target++;
+      if (*target == '\0')
+        return true;
+      a = strcspn (dest, "/");
+      b = strcspn (target, "/");
+      if (a != b || strncmp (dest, target, a) != 0)
+        return false;
+      dest += a;
+      target += b;
+    }
+}
+
 /* Mount targets that exist in the rootfs, plus /proc, /sys and /dev,
- * which husk may mount on without a config entry. */
+ * which husk may mount on without a config entry. A destination inside
+ * an earlier target is resolved in that mount, not in the rootfs: the
+ * walk stops at the outer target anyway. */
 static int
 collect_targets (struct walk *w, const struct husk_config *cfg)
 {
-  static const char *const implicit[] = { "proc", "sys", "dev" };
-  size_t n = cfg->n_mounts + 3;
-  struct walk plain = { .rootfd = w->rootfd, .root = w->root };
+  static const char *const implicit[] = { "/proc", "/sys", "/dev" };
+  size_t n = cfg->n_mounts + 3, kept = 0;
+  const char **dests = calloc (n, sizeof *dests);
+  int r = 0;
   w->targets = calloc (n, sizeof *w->targets);
-  if (w->targets == NULL)
-    return -1;
-  for (size_t i = 0; i < n; i++)
+  if (w->targets == NULL || dests == NULL)
+    r = -1;
+  for (size_t i = 0; r == 0 && i < n; i++)
     {
       const char *dest = i < 3 ? implicit[i] : cfg->mounts[i - 3].destination;
-      int fd = walk_at (&plain, w->rootfd, dest);
-      if (fd == WALK_UNKNOWN)
-        return -1;
-      if (fd >= 0)
+      struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+      bool inside = false;
+      int fd;
+      for (size_t k = 0; k < kept && !inside; k++)
+        inside = lexically_under (dest, dests[k]);
+      if (inside)
+        continue;
+      dests[kept++] = dest;
+      fd = (int)syscall (SYS_openat2, w->rootfd, dest, &how, sizeof how);
+      if (fd < 0)
         {
-          int r = fstat (fd, &w->targets[w->n_targets]);
-          close (fd);
-          if (r < 0)
-            return -1;
-          w->n_targets++;
+          /* Missing: the mount creates it, and no walk can pass it. */
+          r = errno == ENOENT ? 0 : -1;
+          continue;
         }
+      if (fstat (fd, &w->targets[w->n_targets]) == 0)
+        w->n_targets++;
+      else
+        r = -1;
+      close (fd);
     }
-  return 0;
+  free (dests);
+  return r;
 }
 
 static const char *
