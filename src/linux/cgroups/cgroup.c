@@ -12,8 +12,6 @@
 #include "util/fs.h"
 #include "util/log.h"
 
-#define DEFAULT_PARENT "/husk"
-
 const char *
 husk_cg_dir_v1 (const struct husk_cgroup *cg, const char *ctrl)
 {
@@ -397,24 +395,18 @@ int
 husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_cgroup **out,
                     husk_error_t *err)
 {
-  cleanup_free char *def = NULL;
   const char *inner = cfg ? cfg->cgroups_path : NULL;
   struct husk_cg_res res;
   struct husk_cgroup *cg = NULL;
+  /* As runc: no cgroupsPath is <our own cgroup>/<id> in each hierarchy. */
   if (inner == NULL || inner[0] == '\0')
-    {
-      if (asprintf (&def, DEFAULT_PARENT "/%s", id) < 0)
-        return husk_error (err, ENOMEM, "cgroup");
-      inner = def;
-    }
+    inner = id;
   if (has_dotdot (inner))
     return husk_error (err, 0, "linux.cgroupsPath: `%s` must not contain `..`", inner);
   if (husk_cg_res_parse (cfg ? cfg->resources : NULL, "linux.resources", &res, err) < 0)
     return -1;
   if (husk_cg_res_add_default_devices (&res, cfg, err) < 0 || cgroup_resolve (inner, &cg, err) < 0)
     goto fail;
-  if (def)
-    cg->parents = 1;
   if (husk_cg_any_root (cg))
     {
       husk_error (err, 0, "linux.cgroupsPath: `%s` is the root cgroup; a container needs its own", inner);

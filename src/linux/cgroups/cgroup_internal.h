@@ -45,7 +45,7 @@ struct husk_cg_dir
 struct husk_cgroup
 {
   enum husk_cg_layout layout;
-  char *inner; /* the cgroupsPath as resolved ("/husk/id", or relative) */
+  char *inner; /* the cgroupsPath (the id when absent: relative to our own cgroup) */
   int parents; /* ancestors to try to remove on destroy (we created them) */
   struct husk_cg_dir *dirs;
   size_t n;
