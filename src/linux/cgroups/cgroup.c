@@ -67,17 +67,14 @@ husk_cg_any_root (const struct husk_cgroup *cg)
   return false;
 }
 
-/* Our own cgroup in the hierarchy of mount m, from /proc/self/cgroup. */
+/* Our own cgroup in the hierarchy of mount m, from the text of
+ * /proc/self/cgroup (NULL when it could not be read: "/"). */
 static char *
-own_cgroup (const struct husk_cg_mount *m)
+own_cgroup (const struct husk_cg_mount *m, const char *self)
 {
-  cleanup_free char *s = NULL;
-  husk_error_t err = NULL;
-  if (husk_read_file ("/proc/self/cgroup", &s, NULL, &err) < 0)
-    {
-      husk_error_free (&err);
-      return strdup ("/");
-    }
+  cleanup_free char *s = self ? strdup (self) : NULL;
+  if (s == NULL)
+    return strdup ("/");
   for (char *save = NULL, *l = strtok_r (s, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
       char *c1 = strchr (l, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
@@ -118,11 +115,11 @@ disk_path (const struct husk_cg_mount *m, const char *path)
 }
 
 static char *
-resolve (const struct husk_cg_mount *m, const char *inner)
+resolve (const struct husk_cg_mount *m, const char *inner, const char *self)
 {
   if (inner[0] == '/')
     return disk_path (m, inner);
-  cleanup_free char *own = own_cgroup (m);
+  cleanup_free char *own = own_cgroup (m, self);
   cleanup_free char *joined = NULL;
   if (own == NULL || asprintf (&joined, "%s/%s", own, inner) < 0)
     return NULL;
@@ -167,8 +164,17 @@ static int
 cgroup_resolve (const char *inner, struct husk_cgroup **out, husk_error_t *err)
 {
   struct husk_cg_layout_info l;
+  cleanup_free char *self = NULL;
   if (husk_cg_layout_detect (&l, err) < 0)
     return -1;
+  /* A relative path is under our own cgroup: read /proc/self/cgroup once
+   * for every hierarchy. */
+  if (inner[0] != '/')
+    {
+      husk_error_t e = NULL;
+      if (husk_read_file ("/proc/self/cgroup", &self, NULL, &e) < 0)
+        husk_error_free (&e);
+    }
   struct husk_cgroup *cg = calloc (1, sizeof (*cg));
   if (cg == NULL || (cg->inner = strdup (inner)) == NULL)
     {
@@ -182,7 +188,7 @@ cgroup_resolve (const char *inner, struct husk_cgroup **out, husk_error_t *err)
       const struct husk_cg_mount *m = &l.mounts[i];
       if (m->v2 != (l.layout == HUSK_CG_V2) && l.layout != HUSK_CG_HYBRID)
         continue;
-      char *p = resolve (m, inner);
+      char *p = resolve (m, inner, self);
       if (p == NULL || add_dir (cg, m->ctrls, p, m->v2, strlen (m->mnt)) < 0)
         {
           husk_cg_layout_free (&l);
