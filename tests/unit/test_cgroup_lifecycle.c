@@ -497,11 +497,15 @@ test_create_failure_leaves_nothing (void **state)
   assert_int_not_equal (access (dir, F_OK), 0);
 
   /* The root cgroup is refused: destroying it would kill the host. */
-  cfg = config ("/", "{\"pids\":{\"limit\":10}}");
-  assert_int_equal (husk_cgroup_create (cfg, "x", &cg, &err), -1);
-  assert_non_null (strstr (err->msg, "root cgroup"));
-  husk_error_free (&err);
-  husk_config_free (cfg);
+  static const char *const roots[] = { "/", "/./", "//.//" };
+  for (size_t i = 0; i < 3; i++)
+    {
+      cfg = config (roots[i], "{\"pids\":{\"limit\":10}}");
+      assert_int_equal (husk_cgroup_create (cfg, "x", &cg, &err), -1);
+      assert_non_null (strstr (err->msg, "root cgroup"));
+      husk_error_free (&err);
+      husk_config_free (cfg);
+    }
   json_object *j = json_tokener_parse ("{\"layout\":\"v1\",\"path\":\"/\",\"dirs\":[{\"controllers\":"
                                        "\"pids\",\"path\":\"/sys/fs/cgroup/pids\",\"v2\":false}]}");
   assert_int_equal (husk_cgroup_from_json (j, &cg, &err), 0);

@@ -105,6 +105,8 @@ apply_memory (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error_
   bool wanted = res->mem.limit.set || res->mem.swap.set || res->mem.reservation.set || res->mem.kernel.set
                 || res->mem.kernel_tcp.set || res->mem.swappiness.set || res->mem.disable_oom;
   NEED (d, "memory", wanted);
+  if (!wanted)
+    return 0;
   if (res->mem.check_before_update && res->mem.limit.set && res->mem.limit.v > 0)
     {
       uint64_t usage = 0;
