@@ -28,9 +28,15 @@
 static int
 kernel_last_cap (void)
 {
+  /* The kernel's answer never changes: probe once per process (a fork
+   * inherits it, which is right too). */
+  static int last = -1;
   int c = 0;
+  if (last >= 0)
+    return last;
   while (c < 63 && prctl (PR_CAPBSET_READ, (unsigned long)(c + 1), 0, 0, 0) >= 0)
     c++;
+  last = c;
   return c;
 }
 
