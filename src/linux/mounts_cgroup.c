@@ -73,19 +73,15 @@ same_set (const char *a, const char *b)
   return na == nb;
 }
 
-/* The init's cgroup path for hierarchy `ctrls` ("" for v2) from
- * /proc/self/cgroup; caller frees. */
+/* The init's cgroup path for hierarchy `ctrls` ("" for v2) from the
+ * text of /proc/self/cgroup; caller frees. */
 static char *
-own_cgroup (const char *ctrls)
+own_cgroup (const char *self, const char *ctrls)
 {
-  cleanup_free char *text = NULL;
+  cleanup_free char *text = self ? strdup (self) : NULL;
   char *save = NULL, *line;
-  husk_error_t e = NULL;
-  if (husk_read_file ("/proc/self/cgroup", &text, NULL, &e) < 0)
-    {
-      husk_error_free (&e);
-      return NULL;
-    }
+  if (text == NULL)
+    return NULL;
   for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       char *c = strchr (line, ':'), *p = c ? strchr (c + 1, ':') : NULL;
@@ -98,11 +94,23 @@ own_cgroup (const char *ctrls)
   return NULL;
 }
 
+/* /proc/self/cgroup, read once per mount (the init is in its cgroup by
+ * now: a copy from before the clone would be stale). */
+static const char *
+self_cgroup (char **text)
+{
+  husk_error_t e = NULL;
+  if (*text == NULL && husk_read_file ("/proc/self/cgroup", text, NULL, &e) < 0)
+    husk_error_free (&e);
+  return *text;
+}
+
 struct cg_ctx
 {
   struct husk_rootfs_ctx *ctx;
   const struct husk_mount_flags *f;
-  int dirfd; /* the tmpfs at the destination */
+  int dirfd;  /* the tmpfs at the destination */
+  char *self; /* /proc/self/cgroup, read when first needed */
 };
 
 static int
@@ -129,7 +137,7 @@ mount_hierarchy (struct cg_ctx *c, const char *mountpoint, const char *root, cha
     }
   else
     {
-      own = own_cgroup (superopts);
+      own = own_cgroup (self_cgroup (&c->self), superopts);
       if (own == NULL)
         return husk_error (err, ENOENT, "no cgroup of the init for `%s` in /proc/self/cgroup", superopts);
       /* The own path is relative to the hierarchy root, the mount may
@@ -163,9 +171,9 @@ merged_links (int dirfd, const char *name)
 static int
 mount_v1 (struct cg_ctx *c, husk_error_t *err)
 {
-  cleanup_free char *text = NULL;
+  cleanup_free char *text = c->ctx->mountinfo ? strdup (c->ctx->mountinfo) : NULL;
   char *save = NULL, *line;
-  if (husk_read_file ("/proc/self/mountinfo", &text, NULL, err) < 0)
+  if (text == NULL && husk_read_file ("/proc/self/mountinfo", &text, NULL, err) < 0)
     return -1;
   for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
@@ -198,7 +206,8 @@ mount_v2 (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, const struct 
     return mntfd < 0 ? -1 : 0;
   /* No cgroup namespace of our own in a userns: show our own subtree. */
   husk_error_free (err);
-  own = own_cgroup ("");
+  cleanup_free char *self = NULL;
+  own = own_cgroup (self_cgroup (&self), "");
   if (own == NULL || asprintf (&src, "/sys/fs/cgroup%s", own) < 0)
     return husk_error (err, ENOENT, "no cgroup v2 entry in /proc/self/cgroup");
   bf.recursive = true;
@@ -228,7 +237,9 @@ husk_rootfs_mount_cgroup (struct husk_rootfs_ctx *ctx, const struct husk_mount *
   if (dirfd < 0)
     return husk_error (err, errno, "open the cgroup tmpfs");
   c.dirfd = dirfd;
-  if (mount_v1 (&c, err) < 0)
+  int r = mount_v1 (&c, err);
+  free (c.self);
+  if (r < 0)
     return -1;
   if ((f->flags & MS_RDONLY) && husk_mount_setattr (tmpfs, false, MOUNT_ATTR_RDONLY, 0, 0, err) < 0)
     return husk_error_prefix (err, "make the cgroup tmpfs read-only");

@@ -81,13 +81,17 @@ path_under (const char *path, const char *mp)
  * lands on (the one holding the rootfs, or the rootfs itself when it is a
  * mount point) becomes private, as runc does. */
 static int
-make_parent_private (const char *root, husk_error_t *err)
+make_parent_private (struct husk_rootfs_ctx *ctx, const char *root, husk_error_t *err)
 {
   cleanup_free char *text = NULL, *best = NULL;
   char *save = NULL, *line;
   bool shared = false;
   if (husk_read_file ("/proc/self/mountinfo", &text, NULL, err) < 0)
     return -1;
+  /* Kept for the cgroup mount: the hierarchies under /sys/fs/cgroup do
+   * not change in the meantime (only propagation and mounts under the
+   * rootfs do), and reading it again costs a few syscalls. */
+  ctx->mountinfo = strdup (text);
   for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       char mp[PATH_MAX];
@@ -128,6 +132,7 @@ ctx_close (struct husk_rootfs_ctx *ctx)
   if (ctx->rootfd >= 0)
     close (ctx->rootfd);
   free (ctx->root_real);
+  free (ctx->mountinfo);
 }
 
 /* A cgroup mount shows the cgroup we are in: wait until that is the
@@ -153,7 +158,7 @@ prepare (struct husk_rootfs_ctx *ctx, husk_error_t *err)
   /* Nothing mounted from here on may reach the host. */
   if (mount (NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
     return husk_error (err, errno, "set the propagation of `/`");
-  if (make_parent_private (ctx->root_real, err) < 0)
+  if (make_parent_private (ctx, ctx->root_real, err) < 0)
     return -1;
   /* A mount point of its own, so that pivot_root accepts it. */
   if (mount (ctx->root_real, ctx->root_real, NULL, MS_BIND | MS_REC, NULL) < 0)

@@ -24,6 +24,8 @@ struct husk_rootfs_ctx
   char *root_real;   /* realpath of the rootfs, for naming targets */
   bool dev_is_bind;  /* /dev is bind-mounted: no default devices */
   bool cgroup_ready; /* opts->before_cgroup was called */
+  char *mountinfo;   /* /proc/self/mountinfo as read before the rootfs bind
+                        (the cgroup mount reuses it), or NULL */
 };
 
 /* openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) that only sets errno,

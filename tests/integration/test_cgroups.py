@@ -276,19 +276,34 @@ def test_delete_removes_cgroup_everywhere(runtime, cg_container):
     assert not leftover(path)
 
 
+def cgroup_lines(pid="self"):
+    """{controllers: path} from /proc/<pid>/cgroup ("" is the v2 hierarchy)."""
+    with open(f"/proc/{pid}/cgroup") as f:
+        return {ln.split(":", 2)[1]: ln.split(":", 2)[2] for ln in f.read().splitlines()}
+
+
 def test_default_cgroup_path_is_removed(runtime, make_bundle):
-    """No cgroupsPath: a default one is made and removed on delete."""
+    """No cgroupsPath: <the runtime's own cgroup>/<id> in every hierarchy
+    (as runc), removed on delete; the parent is not the runtime's to remove."""
     cid = runtime.new_id("cgroups")
     b = make_bundle(args=["sleep", "100"])
     start(runtime, b, cid)
     pid = state(runtime, cid)["pid"]
-    with open(f"/proc/{pid}/cgroup") as f:
-        mine = [ln.split(":", 2)[2] for ln in f.read().splitlines() if ":pids:" in ln or ln.startswith("0::")]
-    cgpath = mine[0]
-    assert cid in cgpath
+    own, theirs = cgroup_lines(), cgroup_lines(pid)
+    dirs = []
+    for ctrls, path in theirs.items():
+        if ctrls not in own:
+            continue
+        assert path == os.path.join(own[ctrls], cid), (ctrls, path, own[ctrls])
+        hier = "" if PURE_V2 else "unified" if ctrls == "" else ctrls.replace("name=", "")
+        d = os.path.join(CG, hier, path.lstrip("/"))
+        if os.path.isdir(d):
+            dirs.append(d)
+    assert dirs
     r = runtime.run("delete", "--force", cid)
     assert r.returncode == 0, r.stderr
-    assert not leftover(cgpath)
+    assert not [d for d in dirs if os.path.exists(d)]
+    assert all(os.path.isdir(os.path.dirname(d)) for d in dirs)
 
 
 def test_kill_all_with_host_pid_namespace(runtime, cg_container):

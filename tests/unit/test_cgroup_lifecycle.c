@@ -178,24 +178,58 @@ test_paths_and_json (void **state)
   destroy (cg);
 }
 
-/* The default path is /husk/<id>; the husk parent goes away with the last one. */
+/* Our own cgroup in the hierarchy with controllers `ctrls` ("" for v2). */
+static char *
+own_cgroup_of (const char *ctrls)
+{
+  char *text = NULL, *out = NULL;
+  husk_error_t err = NULL;
+  if (husk_read_file ("/proc/self/cgroup", &text, NULL, &err) < 0)
+    fail_msg ("%s", err->msg);
+  for (char *save = NULL, *l = strtok_r (text, "\n", &save); l && !out; l = strtok_r (NULL, "\n", &save))
+    {
+      char *c1 = strchr (l, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      if (c2 == NULL)
+        continue;
+      *c2 = '\0';
+      if (strcmp (c1 + 1, ctrls) == 0)
+        out = strdup (c2 + 1);
+    }
+  free (text);
+  if (out == NULL)
+    fail_msg ("no `%s` line in /proc/self/cgroup", ctrls);
+  return out;
+}
+
+/* The default path is <our own cgroup>/<id> in every hierarchy, as runc;
+ * the parent is not ours and stays. */
 static void
 test_default_path (void **state)
 {
   husk_error_t err = NULL;
   struct husk_cgroup *cg = NULL;
   char id[64];
+  char parents[16][512];
   snprintf (id, sizeof (id), "husk-test-default-%d", getpid ());
   struct husk_config *cfg = config (NULL, NULL);
   assert_int_equal (husk_cgroup_create (cfg, id, &cg, &err), 0);
+  assert_int_equal (cg->parents, 0);
+  assert_true (cg->n <= 16);
   for (size_t i = 0; i < cg->n; i++)
     {
-      char want[128];
-      snprintf (want, sizeof (want), "/husk/%s", id);
-      assert_non_null (strstr (cg->dirs[i].path, want));
+      char want[512];
+      char *own = own_cgroup_of (cg->dirs[i].ctrls);
+      snprintf (want, sizeof (want), "%.*s%s/%s", (int)cg->dirs[i].base, cg->dirs[i].path,
+                strcmp (own, "/") == 0 ? "" : own, id);
+      assert_string_equal (cg->dirs[i].path, want);
+      snprintf (parents[i], sizeof (parents[i]), "%.*s", (int)(strrchr (want, '/') - want), want);
+      free (own);
     }
+  size_t n = cg->n;
   husk_config_free (cfg);
   destroy (cg);
+  for (size_t i = 0; i < n; i++)
+    assert_int_equal (access (parents[i], F_OK), 0);
 }
 
 static int
@@ -463,11 +497,15 @@ test_create_failure_leaves_nothing (void **state)
   assert_int_not_equal (access (dir, F_OK), 0);
 
   /* The root cgroup is refused: destroying it would kill the host. */
-  cfg = config ("/", "{\"pids\":{\"limit\":10}}");
-  assert_int_equal (husk_cgroup_create (cfg, "x", &cg, &err), -1);
-  assert_non_null (strstr (err->msg, "root cgroup"));
-  husk_error_free (&err);
-  husk_config_free (cfg);
+  static const char *const roots[] = { "/", "/./", "//.//" };
+  for (size_t i = 0; i < 3; i++)
+    {
+      cfg = config (roots[i], "{\"pids\":{\"limit\":10}}");
+      assert_int_equal (husk_cgroup_create (cfg, "x", &cg, &err), -1);
+      assert_non_null (strstr (err->msg, "root cgroup"));
+      husk_error_free (&err);
+      husk_config_free (cfg);
+    }
   json_object *j = json_tokener_parse ("{\"layout\":\"v1\",\"path\":\"/\",\"dirs\":[{\"controllers\":"
                                        "\"pids\",\"path\":\"/sys/fs/cgroup/pids\",\"v2\":false}]}");
   assert_int_equal (husk_cgroup_from_json (j, &cg, &err), 0);

@@ -12,8 +12,6 @@
 #include "util/fs.h"
 #include "util/log.h"
 
-#define DEFAULT_PARENT "/husk"
-
 const char *
 husk_cg_dir_v1 (const struct husk_cgroup *cg, const char *ctrl)
 {
@@ -49,15 +47,38 @@ husk_cg_v2_has (const struct husk_cgroup *cg, const char *ctrl)
   return false;
 }
 
-/* Whether dir is the root of its hierarchy (a mount point). */
+/* Whether dir is the root of its hierarchy (a mount point): one statx
+ * where the kernel reports STATX_ATTR_MOUNT_ROOT, else dir and dir/..
+ * compared. */
 static bool
 is_mount_root (const char *dir)
 {
+  struct statx sx;
   struct stat a, b;
   cleanup_free char *parent = NULL;
+  if (statx (AT_FDCWD, dir, 0, STATX_TYPE, &sx) < 0)
+    return false;
+  if (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+    return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
   if (asprintf (&parent, "%s/..", dir) < 0 || stat (dir, &a) < 0 || stat (parent, &b) < 0)
     return false;
   return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
+}
+
+/* Whether a freshly resolved directory names its mount point: nothing
+ * but "" and "." after the mount prefix (resolve() never leaves ".."). */
+static bool
+lexically_root (const struct husk_cg_dir *d)
+{
+  for (const char *c = d->path + d->base; *c;)
+    {
+      size_t l = strcspn (c, "/");
+      if (l > 1 || (l == 1 && c[0] != '.'))
+        return false;
+      c += l;
+      c += *c == '/';
+    }
+  return true;
 }
 
 bool
@@ -69,17 +90,14 @@ husk_cg_any_root (const struct husk_cgroup *cg)
   return false;
 }
 
-/* Our own cgroup in the hierarchy of mount m, from /proc/self/cgroup. */
+/* Our own cgroup in the hierarchy of mount m, from the text of
+ * /proc/self/cgroup (NULL when it could not be read: "/"). */
 static char *
-own_cgroup (const struct husk_cg_mount *m)
+own_cgroup (const struct husk_cg_mount *m, const char *self)
 {
-  cleanup_free char *s = NULL;
-  husk_error_t err = NULL;
-  if (husk_read_file ("/proc/self/cgroup", &s, NULL, &err) < 0)
-    {
-      husk_error_free (&err);
-      return strdup ("/");
-    }
+  cleanup_free char *s = self ? strdup (self) : NULL;
+  if (s == NULL)
+    return strdup ("/");
   for (char *save = NULL, *l = strtok_r (s, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
       char *c1 = strchr (l, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
@@ -120,11 +138,11 @@ disk_path (const struct husk_cg_mount *m, const char *path)
 }
 
 static char *
-resolve (const struct husk_cg_mount *m, const char *inner)
+resolve (const struct husk_cg_mount *m, const char *inner, const char *self)
 {
   if (inner[0] == '/')
     return disk_path (m, inner);
-  cleanup_free char *own = own_cgroup (m);
+  cleanup_free char *own = own_cgroup (m, self);
   cleanup_free char *joined = NULL;
   if (own == NULL || asprintf (&joined, "%s/%s", own, inner) < 0)
     return NULL;
@@ -169,8 +187,17 @@ static int
 cgroup_resolve (const char *inner, struct husk_cgroup **out, husk_error_t *err)
 {
   struct husk_cg_layout_info l;
+  cleanup_free char *self = NULL;
   if (husk_cg_layout_detect (&l, err) < 0)
     return -1;
+  /* A relative path is under our own cgroup: read /proc/self/cgroup once
+   * for every hierarchy. */
+  if (inner[0] != '/')
+    {
+      husk_error_t e = NULL;
+      if (husk_read_file ("/proc/self/cgroup", &self, NULL, &e) < 0)
+        husk_error_free (&e);
+    }
   struct husk_cgroup *cg = calloc (1, sizeof (*cg));
   if (cg == NULL || (cg->inner = strdup (inner)) == NULL)
     {
@@ -184,7 +211,7 @@ cgroup_resolve (const char *inner, struct husk_cgroup **out, husk_error_t *err)
       const struct husk_cg_mount *m = &l.mounts[i];
       if (m->v2 != (l.layout == HUSK_CG_V2) && l.layout != HUSK_CG_HYBRID)
         continue;
-      char *p = resolve (m, inner);
+      char *p = resolve (m, inner, self);
       if (p == NULL || add_dir (cg, m->ctrls, p, m->v2, strlen (m->mnt)) < 0)
         {
           husk_cg_layout_free (&l);
@@ -198,27 +225,42 @@ cgroup_resolve (const char *inner, struct husk_cgroup **out, husk_error_t *err)
 }
 
 /* A new v1 cpuset cgroup starts with empty cpus/mems, which refuses tasks:
- * copy them from the parent as runc does. */
+ * copy them from the parent as runc does. known[] carries the parent's
+ * values down the path (NULL: not read yet) and leaves dir's. A directory
+ * we just made gets the parent's values without reading its own (with
+ * clone_children the kernel copied the same ones: rewriting is a no-op). */
 static int
-cpuset_copy_parent (const char *dir, husk_error_t *err)
+cpuset_copy_parent (const char *dir, bool created, char *known[2], husk_error_t *err)
 {
   static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-  cleanup_free char *parent = strdup (dir);
-  char *slash = parent ? strrchr (parent, '/') : NULL;
-  if (slash == NULL)
-    return husk_error (err, ENOMEM, "cpuset"); // cppcheck-suppress memleak
-  *slash = '\0';
   for (size_t i = 0; i < 2; i++)
     {
-      cleanup_free char *cur = NULL, *pv = NULL;
-      if (husk_cg_read (dir, files[i], &cur, err) < 0)
-        return -1;
-      if (cur[strspn (cur, " \n")] != '\0')
-        continue;
-      if (husk_cg_read (parent, files[i], &pv, err) < 0)
-        return -1;
-      pv[strcspn (pv, "\n")] = '\0';
-      if (husk_cg_write (dir, files[i], pv, err) < 0)
+      cleanup_free char *cur = NULL;
+      if (!created)
+        {
+          if (husk_cg_read (dir, files[i], &cur, err) < 0)
+            return -1;
+          if (cur[strspn (cur, " \n")] != '\0')
+            {
+              cur[strcspn (cur, "\n")] = '\0';
+              free (known[i]);
+              known[i] = cur;
+              cur = NULL;
+              continue;
+            }
+        }
+      if (known[i] == NULL)
+        {
+          cleanup_free char *parent = strdup (dir);
+          char *slash = parent ? strrchr (parent, '/') : NULL;
+          if (slash == NULL)
+            return husk_error (err, ENOMEM, "cpuset"); // cppcheck-suppress memleak
+          *slash = '\0';
+          if (husk_cg_read (parent, files[i], &known[i], err) < 0)
+            return -1;
+          known[i][strcspn (known[i], "\n")] = '\0';
+        }
+      if (husk_cg_write (dir, files[i], known[i], err) < 0)
         return -1;
     }
   return 0;
@@ -239,6 +281,8 @@ static int
 v2_enable (const char *dir, const char *const *need, size_t n_need, bool all, husk_error_t *err)
 {
   cleanup_free char *avail = NULL, *on = NULL;
+  if (n_need == 0 && !all)
+    return 0; /* hybrid without a v2-only limit: nothing to enable */
   if (husk_cg_read (dir, "cgroup.controllers", &avail, err) < 0
       || husk_cg_read (dir, "cgroup.subtree_control", &on, err) < 0)
     return -1;
@@ -280,35 +324,60 @@ static int
 make_dir (const struct husk_cg_dir *d, const char *const *need, size_t n_need, enum husk_cg_layout layout,
           int *created, husk_error_t *err)
 {
+  bool cpuset = !d->v2 && husk_cg_ctrls_has (d->ctrls, "cpuset");
+  bool enable = d->v2 && (n_need > 0 || layout == HUSK_CG_V2);
+  *created = 0;
+  if (strlen (d->path) <= d->base)
+    return 0;
+  /* Usually the parent exists (our own cgroup, a shared /<ns>): one
+   * mkdir, unless every ancestor needs a look (cpuset values, v2
+   * controllers to enable). */
+  if (!cpuset && !enable)
+    {
+      if (mkdir (d->path, 0755) == 0)
+        {
+          *created = 1;
+          return 0;
+        }
+      if (errno == EEXIST)
+        return 0;
+      if (errno != ENOENT)
+        return husk_error (err, errno, "create cgroup `%s`", d->path);
+    }
   cleanup_free char *p = strdup (d->path);
+  char *known[2] = { NULL, NULL };
+  int r = 0;
   if (p == NULL)
     return husk_error (err, ENOMEM, "cgroup");
-  *created = 0;
-  if (strlen (p) <= d->base)
-    return 0; // cppcheck-suppress memleak
-  for (char *s = p + d->base; s;)
+  for (char *s = p + d->base; s && r == 0;)
     {
       /* p[0..s) is the existing parent, the next component follows. */
       char *next = strchr (s + 1, '/');
+      bool made = false;
       *s = '\0';
-      if (d->v2 && v2_enable (p, need, n_need, layout == HUSK_CG_V2, err) < 0)
-        return -1;
+      if (enable && v2_enable (p, need, n_need, layout == HUSK_CG_V2, err) < 0)
+        {
+          r = -1;
+          break;
+        }
       *s = '/';
       if (next)
         *next = '\0';
       if (mkdir (p, 0755) == 0)
-        (*created)++;
+        (*created)++, made = true;
       else if (errno != EEXIST)
-        return husk_error (err, errno, "create cgroup `%s`", p);
+        r = husk_error (err, errno, "create cgroup `%s`", p);
       else if (next == NULL)
         *created = 0;
-      if (!d->v2 && husk_cg_ctrls_has (d->ctrls, "cpuset") && cpuset_copy_parent (p, err) < 0)
-        return -1;
+      if (r == 0 && cpuset && cpuset_copy_parent (p, made, known, err) < 0)
+        r = -1;
       if (next)
         *next = '/';
       s = next;
     }
-  return 0;
+  free (known[0]);
+  free (known[1]);
+  return r;
 }
 
 static void
@@ -397,29 +466,24 @@ int
 husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_cgroup **out,
                     husk_error_t *err)
 {
-  cleanup_free char *def = NULL;
   const char *inner = cfg ? cfg->cgroups_path : NULL;
   struct husk_cg_res res;
   struct husk_cgroup *cg = NULL;
+  /* As runc: no cgroupsPath is <our own cgroup>/<id> in each hierarchy. */
   if (inner == NULL || inner[0] == '\0')
-    {
-      if (asprintf (&def, DEFAULT_PARENT "/%s", id) < 0)
-        return husk_error (err, ENOMEM, "cgroup");
-      inner = def;
-    }
+    inner = id;
   if (has_dotdot (inner))
     return husk_error (err, 0, "linux.cgroupsPath: `%s` must not contain `..`", inner);
   if (husk_cg_res_parse (cfg ? cfg->resources : NULL, "linux.resources", &res, err) < 0)
     return -1;
   if (husk_cg_res_add_default_devices (&res, cfg, err) < 0 || cgroup_resolve (inner, &cg, err) < 0)
     goto fail;
-  if (def)
-    cg->parents = 1;
-  if (husk_cg_any_root (cg))
-    {
-      husk_error (err, 0, "linux.cgroupsPath: `%s` is the root cgroup; a container needs its own", inner);
-      goto fail;
-    }
+  for (size_t i = 0; i < cg->n; i++)
+    if (lexically_root (&cg->dirs[i]))
+      {
+        husk_error (err, 0, "linux.cgroupsPath: `%s` is the root cgroup; a container needs its own", inner);
+        goto fail;
+      }
   if (create_dirs (cg, &res, err) < 0)
     {
       if (!rootless_without_cgroup (&res, *err))

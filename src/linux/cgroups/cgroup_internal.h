@@ -45,7 +45,7 @@ struct husk_cg_dir
 struct husk_cgroup
 {
   enum husk_cg_layout layout;
-  char *inner; /* the cgroupsPath as resolved ("/husk/id", or relative) */
+  char *inner; /* the cgroupsPath (the id when absent: relative to our own cgroup) */
   int parents; /* ancestors to try to remove on destroy (we created them) */
   struct husk_cg_dir *dirs;
   size_t n;
@@ -69,6 +69,9 @@ bool husk_cg_v2_has (const struct husk_cgroup *cg, const char *ctrl);
 
 /* File helpers: errors read "write `memory.max` = `1`: Device or resource busy". */
 int husk_cg_write (const char *dir, const char *file, const char *value, husk_error_t *err);
+/* The same on *fd, which is opened on first use (-1) and kept for more
+ * writes; the caller closes it. */
+int husk_cg_write_fd (const char *dir, const char *file, int *fd, const char *value, husk_error_t *err);
 int husk_cg_writef (const char *dir, const char *file, husk_error_t *err, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 int husk_cg_read (const char *dir, const char *file, char **out, husk_error_t *err);

@@ -214,20 +214,44 @@ husk_cg_layout_free (struct husk_cg_layout_info *l)
 
 /* ---- file helpers ---- */
 
-int
-husk_cg_write (const char *dir, const char *file, const char *value, husk_error_t *err)
+/* One write(2) of value to an open cgroup file. */
+static int
+write_value (int fd, const char *file, const char *value, husk_error_t *err)
 {
-  cleanup_free char *path = NULL;
-  if (asprintf (&path, "%s/%s", dir, file) < 0)
-    return husk_error (err, ENOMEM, "write `%s`", file);
-  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return husk_error (err, errno, "write `%s` = `%s` (in `%s`)", file, value, dir);
   /* cgroupfs takes one value per write(2); a short write is an error. */
   ssize_t w = write (fd, value, strlen (value));
   if (w < 0)
     return husk_error (err, errno, "write `%s` = `%s`", file, value);
   return 0;
+}
+
+static int
+open_for_write (const char *dir, const char *file, const char *value, husk_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  if (asprintf (&path, "%s/%s", dir, file) < 0)
+    return husk_error (err, ENOMEM, "write `%s`", file);
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return husk_error (err, errno, "write `%s` = `%s` (in `%s`)", file, value, dir);
+  return fd;
+}
+
+int
+husk_cg_write (const char *dir, const char *file, const char *value, husk_error_t *err)
+{
+  cleanup_close int fd = open_for_write (dir, file, value, err);
+  if (fd < 0)
+    return -1;
+  return write_value (fd, file, value, err);
+}
+
+int
+husk_cg_write_fd (const char *dir, const char *file, int *fd, const char *value, husk_error_t *err)
+{
+  if (*fd < 0 && (*fd = open_for_write (dir, file, value, err)) < 0)
+    return -1;
+  return write_value (*fd, file, value, err);
 }
 
 int

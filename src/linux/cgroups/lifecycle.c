@@ -188,13 +188,12 @@ kill_pids (struct husk_cgroup *cg, int sig, husk_error_t *err)
   return 0;
 }
 
-int
-husk_cgroup_kill_all (struct husk_cgroup *cg, int sig, husk_error_t *err)
+/* kill_all once the caller made sure no directory is a hierarchy root. */
+static int
+kill_all (struct husk_cgroup *cg, int sig, husk_error_t *err)
 {
   const char *v2 = husk_cg_dir_v2 (cg);
   bool frozen = false;
-  if (husk_cg_any_root (cg))
-    return husk_error (err, EPERM, "refusing to signal every process of a root cgroup");
   if (sig == SIGKILL && v2 && husk_cg_exists (v2, "cgroup.kill"))
     {
       if (husk_cg_write (v2, "cgroup.kill", "1", err) == 0)
@@ -235,11 +234,24 @@ husk_cgroup_kill_all (struct husk_cgroup *cg, int sig, husk_error_t *err)
   return r;
 }
 
+int
+husk_cgroup_kill_all (struct husk_cgroup *cg, int sig, husk_error_t *err)
+{
+  if (husk_cg_any_root (cg))
+    return husk_error (err, EPERM, "refusing to signal every process of a root cgroup");
+  return kill_all (cg, sig, err);
+}
+
 /* rmdir dir and any sub-cgroups, deepest first; cgroupfs may say EBUSY
- * for a moment after the last task exits. */
+ * for a moment after the last task exits. The common case (no
+ * sub-cgroup, no task) is one rmdir; EBUSY looks for sub-cgroups. */
 static int
 rmdir_tree (const char *dir, husk_error_t *err)
 {
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY)
+    return husk_error (err, errno, "remove cgroup `%s`", dir);
   DIR *dd = opendir (dir);
   if (dd == NULL)
     return errno == ENOENT ? 0 : husk_error (err, errno, "open cgroup `%s`", dir);
@@ -276,11 +288,11 @@ husk_cgroup_destroy (struct husk_cgroup *cg, husk_error_t *err)
     return husk_error (err, EPERM, "refusing to remove a root cgroup");
   if (pd && access (pd, F_OK) == 0)
     {
-      if (husk_cgroup_kill_all (cg, SIGKILL, err) < 0)
+      if (kill_all (cg, SIGKILL, err) < 0)
         return husk_error_prefix (err, "kill the processes of the container");
       /* Processes stuck in the kernel may take a moment; kill again. */
       for (int i = 0; i < 4 && husk_cg_wait_empty (pd, 500) < 0; i++)
-        if (husk_cgroup_kill_all (cg, SIGKILL, err) < 0)
+        if (kill_all (cg, SIGKILL, err) < 0)
           husk_error_free (err);
     }
   for (size_t i = 0; i < cg->n; i++)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/fs.h"
 #include "util/log.h"
 
 static int
@@ -104,6 +105,8 @@ apply_memory (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error_
   bool wanted = res->mem.limit.set || res->mem.swap.set || res->mem.reservation.set || res->mem.kernel.set
                 || res->mem.kernel_tcp.set || res->mem.swappiness.set || res->mem.disable_oom;
   NEED (d, "memory", wanted);
+  if (!wanted)
+    return 0;
   if (res->mem.check_before_update && res->mem.limit.set && res->mem.limit.v > 0)
     {
       uint64_t usage = 0;
@@ -318,13 +321,18 @@ apply_devices (struct husk_cgroup *cg, const struct husk_cg_res *res, husk_error
     return cg->layout == HUSK_CG_V1
                ? husk_error (err, 0, "cannot set devices: the `devices` controller is not mounted")
                : 0;
-  /* The rules are a whitelist on top of "deny everything", as runc. */
-  TRY (husk_cg_write (d, "devices.deny", "a", err));
+  /* The rules are a whitelist on top of "deny everything", as runc. Each
+   * file is opened once; v1 parses every write(2) as one rule. */
+  cleanup_close int deny = -1, allow = -1;
+  TRY (husk_cg_write_fd (d, "devices.deny", &deny, "a", err));
   for (size_t i = 0; i < res->n_devs; i++)
     {
       char rule[80];
       dev_rule_str (&res->devs[i], rule, sizeof (rule));
-      TRY (husk_cg_write (d, res->devs[i].allow ? "devices.allow" : "devices.deny", rule, err));
+      if (res->devs[i].allow)
+        TRY (husk_cg_write_fd (d, "devices.allow", &allow, rule, err));
+      else
+        TRY (husk_cg_write_fd (d, "devices.deny", &deny, rule, err));
     }
   return 0;
 }
