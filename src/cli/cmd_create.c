@@ -84,6 +84,10 @@ husk_cmd_create (struct husk_global *g, int argc, char **argv)
   f.o.id = argv[first];
   if (husk_id_validate (f.o.id, &err) < 0 || husk_cli_create_prepare (g, &f, &text, &err) < 0
       || husk_container_create (&f.o, NULL, NULL, &err) < 0)
-    return husk_cli_fail (&err);
+    {
+      husk_config_free (f.o.cfg);
+      return husk_cli_fail (&err);
+    }
+  husk_config_free (f.o.cfg);
   return 0;
 }

@@ -89,7 +89,6 @@ int
 husk_cmd_run (struct husk_global *g, int argc, char **argv)
 {
   struct create_flags f = { .o = { .root = g->root } };
-  struct husk_container *c = NULL;
   husk_error_t err = NULL;
   sigset_t all, old;
   pid_t pid;
@@ -118,8 +117,11 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
       f.o.console_socket = console;
     }
   f.o.start_now = true;
+  /* With our own relay, the pty gets its size before the start. */
+  f.o.start_early = listen_fd < 0;
   r = husk_container_create (&f.o, &pid, &release_fd, &err);
-  if (r == 0 && listen_fd >= 0 && relay_master (listen_fd, &master, &err) < 0)
+  if (r == 0 && listen_fd >= 0
+      && (relay_master (listen_fd, &master, &err) < 0 || husk_container_send_start (release_fd, &err) < 0))
     {
       husk_error_t e2 = NULL;
       husk_container_delete (g->root, f.o.id, true, &e2);
@@ -132,12 +134,14 @@ husk_cmd_run (struct husk_global *g, int argc, char **argv)
       husk_console_unlink (console);
     }
   if (r < 0)
-    return husk_cli_fail (&err);
-  r = husk_container_load (g->root, f.o.id, &c, &err);
-  if (r == 0)
-    r = husk_container_release_now (c, release_fd, &err);
-  husk_container_free (c);
+    {
+      husk_config_free (f.o.cfg);
+      return husk_cli_fail (&err);
+    }
+  r = husk_container_wait_started (g->root, f.o.id, release_fd, f.o.cfg->hooks[HUSK_HOOK_POSTSTART].n > 0,
+                                   &err);
   close (release_fd);
+  husk_config_free (f.o.cfg);
   if (r < 0)
     {
       husk_error_t e2 = NULL;

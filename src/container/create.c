@@ -37,6 +37,7 @@ struct creation
   bool dir_made;
   struct husk_cgroup *cg;
   pid_t pid;
+  bool cfg_borrowed; /* ctx.cfg is the caller's */
 };
 
 char *
@@ -380,7 +381,8 @@ release_ctx (struct creation *cr)
       close (*fds[i]);
   husk_ns_close (ctx->ns_fds);
   husk_cgroup_free (cr->cg);
-  husk_config_free (ctx->cfg);
+  if (!cr->cfg_borrowed)
+    husk_config_free (ctx->cfg);
   free (ctx->bundle);
   free (ctx->rootfs);
   free (cr->dir);
@@ -403,6 +405,7 @@ husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *r
   for (int t = 0; t < HUSK_NS_COUNT; t++)
     cr.ctx.ns_fds[t] = -1;
   cr.ctx.cfg = o->cfg;
+  cr.cfg_borrowed = o->cfg != NULL;
   if (husk_id_validate (o->id, err) < 0)
     goto out;
   if (text == NULL)
@@ -426,8 +429,10 @@ husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *r
     goto out;
   close (cr.ctx.sync_fd);
   cr.ctx.sync_fd = -1;
-  if (handshake (&cr, err) < 0 || write_state (&cr, text, len, err) < 0
-      || write_pid_file (o->pid_file, cr.pid, err) < 0)
+  /* `run`: the init execs while we write the state. */
+  if (handshake (&cr, err) < 0
+      || (o->start_early && husk_container_send_start (cr.ctx.parent_sync_fd, err) < 0)
+      || write_state (&cr, text, len, err) < 0 || write_pid_file (o->pid_file, cr.pid, err) < 0)
     goto out;
   if (init_pid)
     *init_pid = cr.pid;

@@ -19,10 +19,12 @@ struct husk_create_opts
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;
-  /* `run`: no fifos; the init waits for START on the sync socket. */
+  /* `run`: no fifos; START goes over the sync socket as soon as the
+   * init is ready, and the state is written while it execs. */
   bool start_now;
-  /* Read and parsed by the caller (cli/create_prep.c); create takes cfg
-   * over and frees it, config_text stays the caller's. */
+  bool start_early; /* with start_now: send START before returning */
+  /* Read and parsed by the caller (cli/create_prep.c), who keeps and
+   * frees both. */
   struct husk_config *cfg;
   const char *config_text;
   size_t config_len;
@@ -38,8 +40,11 @@ int husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, in
 int husk_container_start (const char *root, const char *id, husk_error_t *err);
 /* Release the init through an already open fifo fd (used by `run`). */
 int husk_container_release (struct husk_container *c, int fifo_fd, husk_error_t *err);
-/* `run`: release the init over its sync socket (start_now). */
-int husk_container_release_now (struct husk_container *c, int sync_fd, husk_error_t *err);
+/* `run` (start_now): wait until the released init has exec'd, then run
+ * the poststart hooks if there are any. */
+int husk_container_send_start (int sync_fd, husk_error_t *err);
+int husk_container_wait_started (const char *root, const char *id, int sync_fd, bool poststart,
+                                 husk_error_t *err);
 int husk_container_kill (const char *root, const char *id, int sig, bool all, husk_error_t *err);
 int husk_container_delete (const char *root, const char *id, bool force, husk_error_t *err);
 /* Remove a stopped container's resources: cgroup, poststop hooks, state. */

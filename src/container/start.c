@@ -113,11 +113,24 @@ husk_container_release (struct husk_container *c, int fifo_fd, husk_error_t *err
 }
 
 int
-husk_container_release_now (struct husk_container *c, int sync_fd, husk_error_t *err)
+husk_container_send_start (int sync_fd, husk_error_t *err)
 {
-  if (husk_sync_send (sync_fd, HUSK_SYNC_START, 0, NULL, err) < 0 || husk_sync_wait_exec (sync_fd, err) < 0)
-    return husk_error_prefix (err, "start container `%s`", c->id);
+  return husk_sync_send (sync_fd, HUSK_SYNC_START, 0, NULL, err);
+}
+
+int
+husk_container_wait_started (const char *root, const char *id, int sync_fd, bool poststart_hooks,
+                             husk_error_t *err)
+{
+  struct husk_container *c = NULL;
+  if (husk_sync_wait_exec (sync_fd, err) < 0)
+    return husk_error_prefix (err, "start container `%s`", id);
+  if (!poststart_hooks)
+    return 0;
+  if (husk_container_load (root, id, &c, err) < 0)
+    return -1;
   poststart (c);
+  husk_container_free (c);
   return 0;
 }
 

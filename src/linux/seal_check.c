@@ -60,17 +60,20 @@ next_interp (int fd, char *out, size_t n)
       && buf[EI_CLASS] == ELFCLASS64)
     {
       const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+      Elf64_Phdr ph[64];
+      size_t size = (size_t)eh->e_phnum * sizeof (Elf64_Phdr);
+      /* All program headers in one read. */
+      if (eh->e_phentsize != sizeof (Elf64_Phdr) || size > sizeof ph
+          || pread (fd, ph, size, (off_t)eh->e_phoff) != (ssize_t)size)
+        return -1;
       for (unsigned k = 0; k < eh->e_phnum; k++)
         {
-          Elf64_Phdr ph;
-          if (pread (fd, &ph, sizeof ph, (off_t)(eh->e_phoff + (Elf64_Off)k * eh->e_phentsize)) != sizeof ph)
-            return -1;
-          if (ph.p_type != PT_INTERP)
+          if (ph[k].p_type != PT_INTERP)
             continue;
-          if (ph.p_filesz == 0 || ph.p_filesz >= n
-              || pread (fd, out, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+          if (ph[k].p_filesz == 0 || ph[k].p_filesz >= n
+              || pread (fd, out, ph[k].p_filesz, (off_t)ph[k].p_offset) != (ssize_t)ph[k].p_filesz)
             return -1;
-          out[ph.p_filesz] = '\0';
+          out[ph[k].p_filesz] = '\0';
           return 1;
         }
       return 0;
