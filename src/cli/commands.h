@@ -26,7 +26,8 @@ typedef int (*husk_cmd_fn) (struct husk_global *g, int argc, char **argv);
   X (state)                                                                                                  \
   X (kill)                                                                                                   \
   X (delete)                                                                                                 \
-  X (list) X (spec) X (features) X (exec) X (update) X (pause) X (resume) X (ps) X (events) X (checkpoint)   \
+  X (list)                                                                                                   \
+  X (spec) X (features) X (exec) X (update) X (pause) X (resume) X (ps) X (events) X (checkpoint)            \
       X (restore)
 
 #define HUSK_DECLARE_CMD(name)                                                                               \

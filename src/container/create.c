@@ -429,10 +429,10 @@ husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *r
     goto out;
   close (cr.ctx.sync_fd);
   cr.ctx.sync_fd = -1;
-  /* `run`: the init execs while we write the state. */
-  if (handshake (&cr, err) < 0
-      || (o->start_early && husk_container_send_start (cr.ctx.parent_sync_fd, err) < 0)
-      || write_state (&cr, text, len, err) < 0 || write_pid_file (o->pid_file, cr.pid, err) < 0)
+  /* `run` (start_early): the init goes on after READY without waiting
+   * for START, and execs while we write the state. */
+  if (handshake (&cr, err) < 0 || write_state (&cr, text, len, err) < 0
+      || write_pid_file (o->pid_file, cr.pid, err) < 0)
     goto out;
   if (init_pid)
     *init_pid = cr.pid;

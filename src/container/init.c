@@ -234,10 +234,12 @@ wait_for_start (struct husk_init_ctx *ctx, husk_error_t *err)
   ssize_t r;
   if (husk_sync_send (ctx->sync_fd, HUSK_SYNC_READY, 0, NULL, err) < 0)
     return -1;
-  /* `run` releases us over the socket and keeps it to hear of a failure
-   * until our execve closes it; `create` leaves it for the exec fifo. */
+  /* `run` releases us over the socket (or, with start_early, at once:
+   * START would follow READY with nothing in between) and keeps it to hear
+   * of a failure until our execve closes it; `create` leaves it for the
+   * exec fifo. */
   if (ctx->fifo_fd < 0)
-    return husk_sync_expect (ctx->sync_fd, HUSK_SYNC_START, NULL, err);
+    return ctx->opts->start_early ? 0 : husk_sync_expect (ctx->sync_fd, HUSK_SYNC_START, NULL, err);
   close (ctx->sync_fd);
   ctx->sync_fd = -1;
   do

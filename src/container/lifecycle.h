@@ -22,7 +22,7 @@ struct husk_create_opts
   /* `run`: no fifos; START goes over the sync socket as soon as the
    * init is ready, and the state is written while it execs. */
   bool start_now;
-  bool start_early; /* with start_now: send START before returning */
+  bool start_early; /* with start_now: the init needs no START at all */
   /* Read and parsed by the caller (cli/create_prep.c), who keeps and
    * frees both. */
   struct husk_config *cfg;
