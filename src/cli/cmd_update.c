@@ -263,6 +263,29 @@ build (struct update *u, json_object **out, husk_error_t *err)
   return 0;
 }
 
+/* Rewrite state.json (under the container's lock) when the cgroup
+ * changed. */
+static int
+save_cgroup (struct husk_container *c, const struct husk_cgroup *cg, husk_error_t *err)
+{
+  json_object *now = husk_cgroup_to_json (cg);
+  cleanup_free char *path = NULL;
+  if (json_object_equal (now, c->cgroup))
+    {
+      json_object_put (now);
+      return 0;
+    }
+  json_object_object_add (c->state, "cgroup", now);
+  c->cgroup = now;
+  const char *text
+      = json_object_to_json_string_ext (c->state, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+  if (asprintf (&path, "%s/state.json", c->dir) < 0)
+    return husk_error (err, ENOMEM, "state");
+  if (husk_write_file_atomic (path, text, strlen (text), 0600, err) < 0)
+    return husk_error_prefix (err, "save the new cgroup of `%s`", c->id);
+  return 0;
+}
+
 int
 husk_cmd_update (struct husk_global *g, int argc, char **argv)
 {
@@ -306,7 +329,15 @@ husk_cmd_update (struct husk_global *g, int argc, char **argv)
     return husk_cli_fail (&err);
   if (husk_container_load (g->root, argv[first], &c, &err) == 0
       && husk_container_cgroup_running (c, &cg, &err) == 0)
-    husk_cgroup_update (cg, res, &err);
+    {
+      husk_error_t serr = NULL;
+      husk_cgroup_update (cg, res, &err);
+      /* A v1 cpuset cgroup made now (first cpus/mems) must be in the
+       * state, failed or not: exec joins it, delete removes it. */
+      if (save_cgroup (c, cg, &serr) < 0 && err == NULL)
+        husk_error_move (&err, &serr);
+      husk_error_free (&serr);
+    }
   json_object_put (res);
   husk_cgroup_free (cg);
   husk_container_free (c);

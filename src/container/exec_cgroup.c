@@ -140,6 +140,10 @@ enter_subs (json_object *cg, struct sub *subs, size_t n, pid_t pid, husk_error_t
   for (size_t k = 0; k < n; k++)
     if (!used[k])
       return husk_error (err, 0, "--cgroup: the container has no cgroup for controller `%s`", subs[k].ctrl);
+  /* No v1 cpuset cgroup of its own: the one it shares. */
+  json_object *cs, *join;
+  if (json_object_object_get_ex (cg, "cpuset", &cs) && json_object_object_get_ex (cs, "join", &join))
+    return write_pid (json_object_get_string (join), NULL, pid, err);
   return 0;
 }
 

@@ -479,6 +479,118 @@ test_update_and_refused_value (void **state)
   destroy (cg);
 }
 
+static int
+child_forker (void *arg)
+{
+  for (;;)
+    {
+      pid_t p = fork ();
+      if (p == 0)
+        _exit (0);
+      if (p > 0)
+        waitpid (p, NULL, 0);
+    }
+  return 0;
+}
+
+/* The cpuset line of /proc/<pid>/cgroup. */
+static char *
+cpuset_line (pid_t pid)
+{
+  char path[64], *text = NULL, *out = NULL;
+  husk_error_t err = NULL;
+  snprintf (path, sizeof (path), "/proc/%d/cgroup", (int)pid);
+  if (husk_read_file (path, &text, NULL, &err) < 0)
+    {
+      husk_error_free (&err);
+      return NULL;
+    }
+  char *l = strstr (text, ":cpuset:");
+  if (l)
+    out = strndup (l + 8, strcspn (l + 8, "\n"));
+  free (text);
+  return out;
+}
+
+/* v1: no cpuset cgroup without cpus/mems; the container runs in the
+ * nearest existing ancestor. update with cpus makes it and moves a
+ * process that forks all the time into it. */
+static void
+test_cpuset_on_demand (void **state)
+{
+  husk_error_t err = NULL;
+  struct husk_cgroup *cg = make ("od", NULL), *back = NULL;
+  char want[256];
+  if (cg->layout == HUSK_CG_V2)
+    {
+      assert_null (cg->cpuset_path);
+      destroy (cg);
+      skip ();
+    }
+  assert_null (husk_cg_dir_v1 (cg, "cpuset"));
+  snprintf (want, sizeof (want), "/sys/fs/cgroup/cpuset%s/od", parent);
+  assert_string_equal (cg->cpuset_path, want);
+  assert_int_not_equal (access (want, F_OK), 0);
+  /* husk-test-<pid> is not made in cpuset either: the mount is the nearest. */
+  assert_string_equal (cg->cpuset_join, "/sys/fs/cgroup/cpuset");
+  json_object *j = husk_cgroup_to_json (cg);
+  assert_int_equal (husk_cgroup_from_json (j, &back, &err), 0);
+  json_object_put (j);
+  assert_string_equal (back->cpuset_path, cg->cpuset_path);
+  assert_string_equal (back->cpuset_join, cg->cpuset_join);
+  assert_false (back->cpuset_here);
+
+  pid_t pid = spawn_in (back, child_forker, NULL);
+  char *line = cpuset_line (pid);
+  assert_string_equal (line, "/");
+  free (line);
+  sleep_ms (20);
+  json_object *r = json_tokener_parse ("{\"cpu\":{\"cpus\":\"0\"}}");
+  assert_int_equal (husk_cgroup_update (back, r, &err), 0);
+  json_object_put (r);
+  assert_null (back->cpuset_path);
+  assert_null (back->cpuset_join);
+  assert_string_equal (husk_cg_dir_v1 (back, "cpuset"), want);
+  assert_file (want, "cpuset.cpus", "0");
+  /* Every process, a few times over while the forks go on. */
+  snprintf (want, sizeof (want), "%s/od", parent);
+  for (int round = 0; round < 5; round++)
+    {
+      pid_t *pids = NULL;
+      size_t n = 0;
+      assert_int_equal (husk_cgroup_pids (back, &pids, &n, &err), 0);
+      assert_true (n >= 1);
+      for (size_t i = 0; i < n; i++)
+        {
+          line = cpuset_line (pids[i]);
+          if (line && strcmp (line, want) != 0)
+            {
+              /* Only a child exiting meanwhile may have been skipped. */
+              free (line);
+              sleep_ms (50);
+              line = cpuset_line (pids[i]);
+              if (line && strcmp (line, want) != 0)
+                fail_msg ("pid %d in cpuset `%s`", (int)pids[i], line);
+            }
+          free (line);
+        }
+      free (pids);
+      sleep_ms (10);
+    }
+  line = cpuset_line (pid);
+  assert_string_equal (line, want);
+  free (line);
+  j = husk_cgroup_to_json (back);
+  assert_false (json_object_object_get_ex (j, "cpuset", NULL));
+  json_object_put (j);
+  kill (pid, SIGKILL);
+  wait_status (pid);
+  husk_cgroup_free (cg);
+  destroy (back);
+  snprintf (want, sizeof (want), "/sys/fs/cgroup/cpuset%s", parent);
+  assert_int_not_equal (access (want, F_OK), 0);
+}
+
 static void
 test_create_failure_leaves_nothing (void **state)
 {
@@ -736,6 +848,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_destroy_frozen, setup, teardown),
     cmocka_unit_test_setup_teardown (test_update_and_refused_value, setup, teardown),
     cmocka_unit_test_setup_teardown (test_create_failure_leaves_nothing, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_cpuset_on_demand, setup, teardown),
     cmocka_unit_test_setup_teardown (test_stats, setup, teardown),
     cmocka_unit_test_setup_teardown (test_rootless_without_permission, setup, teardown),
     cmocka_unit_test_setup_teardown (test_blkio_unified_missing, setup, teardown),

@@ -161,6 +161,8 @@ husk_cgroup_free (struct husk_cgroup *cg)
     }
   free (cg->dirs);
   free (cg->inner);
+  free (cg->cpuset_path);
+  free (cg->cpuset_join);
   free (cg);
 }
 
@@ -182,9 +184,11 @@ add_dir (struct husk_cgroup *cg, const char *ctrls, char *path, bool v2, size_t 
   return d[cg->n - 1].ctrls ? 0 : -1;
 }
 
-/* Resolve the directories of `inner` in every hierarchy the layout uses. */
+/* Resolve the directories of `inner` in every hierarchy the layout uses;
+ * with defer_cpuset a v1 hierarchy of cpuset alone is only noted in
+ * cg->cpuset_path. */
 static int
-cgroup_resolve (const char *inner, struct husk_cgroup **out, husk_error_t *err)
+cgroup_resolve (const char *inner, bool defer_cpuset, struct husk_cgroup **out, husk_error_t *err)
 {
   struct husk_cg_layout_info l;
   cleanup_free char *self = NULL;
@@ -212,6 +216,12 @@ cgroup_resolve (const char *inner, struct husk_cgroup **out, husk_error_t *err)
       if (m->v2 != (l.layout == HUSK_CG_V2) && l.layout != HUSK_CG_HYBRID)
         continue;
       char *p = resolve (m, inner, self);
+      if (p && defer_cpuset && !m->v2 && strcmp (m->ctrls, "cpuset") == 0 && cg->cpuset_path == NULL)
+        {
+          cg->cpuset_path = p;
+          cg->cpuset_base = strlen (m->mnt);
+          continue;
+        }
       if (p == NULL || add_dir (cg, m->ctrls, p, m->v2, strlen (m->mnt)) < 0)
         {
           husk_cg_layout_free (&l);
@@ -460,6 +470,67 @@ drop_dirs (struct husk_cgroup *cg)
       free (cg->dirs[i].path);
     }
   cg->n = 0;
+  free (cg->cpuset_path);
+  free (cg->cpuset_join);
+  cg->cpuset_path = cg->cpuset_join = NULL;
+}
+
+static bool
+wants_cpuset (const struct husk_cg_res *res)
+{
+  return (res->cpu.cpus && *res->cpu.cpus) || (res->cpu.mems && *res->cpu.mems);
+}
+
+/* Whether the container may go without a v1 cpuset cgroup of its own:
+ * no cpus/mems asked for, and no read-write `cgroup` mount (a container
+ * that manages its own cgroups, e.g. a nested runtime, gets runc's
+ * layout). The first non-root cpuset cgroup of the host costs ~1.8 ms
+ * (the kernel flips the cpusets_enabled static key), and a new one only
+ * copies its parent's cpus/mems anyway. */
+static bool
+defer_cpuset (const struct husk_config *cfg, const struct husk_cg_res *res)
+{
+  if (wants_cpuset (res))
+    return false;
+  for (size_t i = 0; cfg && i < cfg->n_mounts; i++)
+    {
+      const struct husk_mount *m = &cfg->mounts[i];
+      bool ro = false;
+      if (m->type == NULL || strcmp (m->type, "cgroup") != 0)
+        continue;
+      for (size_t k = 0; k < m->n_options; k++)
+        if (strcmp (m->options[k], "ro") == 0 || strcmp (m->options[k], "rw") == 0)
+          ro = m->options[k][1] == 'o';
+      if (!ro)
+        return false;
+    }
+  return true;
+}
+
+/* The existing cpuset cgroup the container runs in while it has none of
+ * its own: the nearest existing ancestor of cpuset_path. For the default
+ * path (<our own cgroup>/<id>) that is our own cgroup, which the init
+ * inherited: nothing to look up or join. */
+static int
+cpuset_find_join (struct husk_cgroup *cg, husk_error_t *err)
+{
+  cg->cpuset_join = strdup (cg->cpuset_path);
+  if (cg->cpuset_join == NULL)
+    return husk_error (err, ENOMEM, "cgroup");
+  for (;;)
+    {
+      char *s = strrchr (cg->cpuset_join, '/');
+      if (s == NULL || (size_t)(s - cg->cpuset_join) < cg->cpuset_base)
+        return husk_error (err, 0, "cpuset cgroup `%s`: no parent", cg->cpuset_path);
+      *s = '\0';
+      if (cg->inner[0] != '/' && strchr (cg->inner, '/') == NULL)
+        {
+          cg->cpuset_here = true;
+          return 0;
+        }
+      if ((size_t)(s - cg->cpuset_join) == cg->cpuset_base || access (cg->cpuset_join, F_OK) == 0)
+        return 0;
+    }
 }
 
 int
@@ -476,7 +547,8 @@ husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_c
     return husk_error (err, 0, "linux.cgroupsPath: `%s` must not contain `..`", inner);
   if (husk_cg_res_parse (cfg ? cfg->resources : NULL, "linux.resources", &res, err) < 0)
     return -1;
-  if (husk_cg_res_add_default_devices (&res, cfg, err) < 0 || cgroup_resolve (inner, &cg, err) < 0)
+  if (husk_cg_res_add_default_devices (&res, cfg, err) < 0
+      || cgroup_resolve (inner, defer_cpuset (cfg, &res), &cg, err) < 0)
     goto fail;
   for (size_t i = 0; i < cg->n; i++)
     if (lexically_root (&cg->dirs[i]))
@@ -494,6 +566,8 @@ husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_c
       husk_error_free (err);
       drop_dirs (cg);
     }
+  if (cg->cpuset_path && cpuset_find_join (cg, err) < 0)
+    goto fail_rm;
   if (cg->n && cg->layout != HUSK_CG_V2 && husk_cg_apply_v1 (cg, &res, err) < 0)
     goto fail_rm;
   if (cg->n && cg->layout != HUSK_CG_V1 && husk_cg_apply_v2 (cg, &res, err) < 0)
@@ -513,20 +587,31 @@ fail:
   return -1;
 }
 
+static int
+enter_one (const char *dir, pid_t pid, husk_error_t *err)
+{
+  for (int attempt = 0;; attempt++)
+    {
+      if (husk_cg_writef (dir, "cgroup.procs", err, "%d", (int)pid) == 0)
+        return 0;
+      /* EINVAL can mean the task is still TASK_NEW: try again, as runc. */
+      if ((*err)->errno_ != EINVAL || attempt >= 5)
+        return husk_error_prefix (err, "join cgroup `%s`", dir);
+      husk_error_free (err);
+      usleep (30000);
+    }
+}
+
 int
 husk_cgroup_enter (struct husk_cgroup *cg, pid_t pid, husk_error_t *err)
 {
   for (size_t i = 0; i < cg->n; i++)
-    for (int attempt = 0;; attempt++)
-      {
-        if (husk_cg_writef (cg->dirs[i].path, "cgroup.procs", err, "%d", (int)pid) == 0)
-          break;
-        /* EINVAL can mean the task is still TASK_NEW: try again, as runc. */
-        if ((*err)->errno_ != EINVAL || attempt >= 5)
-          return husk_error_prefix (err, "join cgroup `%s`", cg->dirs[i].path);
-        husk_error_free (err);
-        usleep (30000);
-      }
+    if (enter_one (cg->dirs[i].path, pid, err) < 0)
+      return -1;
+  /* Without a cpuset cgroup of its own: the one the container shares (exec
+   * may run from another). */
+  if (cg->cpuset_join && !cg->cpuset_here && enter_one (cg->cpuset_join, pid, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -563,6 +648,14 @@ husk_cgroup_to_json (const struct husk_cgroup *cg)
       json_object_array_add (dirs, d);
     }
   json_object_object_add (o, "dirs", dirs);
+  if (cg->cpuset_path && cg->cpuset_join)
+    {
+      json_object *c = json_object_new_object ();
+      json_object_object_add (c, "path", json_object_new_string (cg->cpuset_path));
+      json_object_object_add (c, "mount", json_object_new_string_len (cg->cpuset_path, (int)cg->cpuset_base));
+      json_object_object_add (c, "join", json_object_new_string (cg->cpuset_join));
+      json_object_object_add (o, "cpuset", c);
+    }
   return o;
 }
 
@@ -612,8 +705,80 @@ husk_cgroup_from_json (json_object *o, struct husk_cgroup **out, husk_error_t *e
           return husk_error (err, ENOMEM, "cgroup");
         }
     }
+  json_object *cs;
+  if (json_object_object_get_ex (o, "cpuset", &cs))
+    {
+      const char *p = jstr (cs, "path"), *mnt = jstr (cs, "mount"), *join = jstr (cs, "join");
+      if (p == NULL || mnt == NULL || join == NULL || p[0] != '/' || strncmp (p, mnt, strlen (mnt)) != 0
+          || strncmp (join, mnt, strlen (mnt)) != 0)
+        {
+          husk_cgroup_free (cg);
+          return husk_error (err, 0, "state: malformed `cgroup.cpuset`");
+        }
+      cg->cpuset_path = strdup (p);
+      cg->cpuset_join = strdup (join);
+      cg->cpuset_base = strlen (mnt);
+      if (cg->cpuset_path == NULL || cg->cpuset_join == NULL)
+        {
+          husk_cgroup_free (cg);
+          return husk_error (err, ENOMEM, "cgroup");
+        }
+    }
   *out = cg;
   return 0;
+}
+
+/* update with cpus/mems of a container without a cpuset cgroup: make
+ * cpuset_path (values copied from the parent) and list it last in dirs;
+ * cpuset_path moves there. *created < 0 when nothing was made. */
+static int
+cpuset_make (struct husk_cgroup *cg, int *created, husk_error_t *err)
+{
+  struct husk_cg_dir d = { .ctrls = (char *)"cpuset", .path = cg->cpuset_path, .base = cg->cpuset_base };
+  *created = -1;
+  if (make_dir (&d, NULL, 0, cg->layout, created, err) < 0)
+    {
+      *created = -1;
+      return -1;
+    }
+  if (add_dir (cg, "cpuset", cg->cpuset_path, false, cg->cpuset_base) < 0)
+    {
+      cg->cpuset_path = NULL;
+      return husk_error (err, ENOMEM, "cgroup");
+    }
+  cg->cpuset_path = NULL;
+  if (*created - 1 > cg->parents)
+    cg->parents = *created - 1;
+  return 0;
+}
+
+/* Undo cpuset_make when nothing is in the new directory (the values were
+ * refused, or no process moved); otherwise keep it: the saved state names
+ * it and delete removes it. */
+static void
+cpuset_unmake (struct husk_cgroup *cg, int created)
+{
+  struct husk_cg_dir *d = &cg->dirs[cg->n - 1];
+  if (created > 0 && rmdir (d->path) < 0)
+    {
+      free (cg->cpuset_join);
+      cg->cpuset_join = NULL;
+      return;
+    }
+  cleanup_free char *p = strdup (d->path);
+  for (int k = 1; p && k < created; k++)
+    {
+      char *s = strrchr (p, '/');
+      if (s == NULL || s == p)
+        break;
+      *s = '\0';
+      if (rmdir (p) < 0)
+        break;
+    }
+  cg->cpuset_path = d->path;
+  cg->cpuset_base = d->base;
+  free (d->ctrls);
+  cg->n--;
 }
 
 int
@@ -627,8 +792,25 @@ husk_cgroup_update (struct husk_cgroup *cg, json_object *resources, husk_error_t
    * rewriting them would briefly deny everything on v1, and the default
    * set and linux.devices are not known here. */
   res.has_devices = false;
-  if (cg->layout != HUSK_CG_V2)
+  bool adopt = cg->layout != HUSK_CG_V2 && cg->cpuset_path && wants_cpuset (&res);
+  int created = 0;
+  if (adopt && cpuset_make (cg, &created, err) < 0)
+    r = -1;
+  else if (cg->layout != HUSK_CG_V2)
     r = husk_cg_apply_v1 (cg, &res, err);
+  if (adopt && created >= 0)
+    {
+      /* The values are in (or refused: undo); now the processes. */
+      if (r == 0 && husk_cg_cpuset_move_all (cg, cg->dirs[cg->n - 1].path, err) < 0)
+        r = -1;
+      if (r < 0)
+        cpuset_unmake (cg, created);
+      else
+        {
+          free (cg->cpuset_join);
+          cg->cpuset_join = NULL;
+        }
+    }
   if (r == 0 && cg->layout != HUSK_CG_V1)
     r = husk_cg_apply_v2 (cg, &res, err);
   husk_cg_res_free (&res);

@@ -49,6 +49,14 @@ struct husk_cgroup
   int parents; /* ancestors to try to remove on destroy (we created them) */
   struct husk_cg_dir *dirs;
   size_t n;
+  /* v1 cpuset made only when cpus/mems are asked for (see docs/cgroups.md):
+   * until then the container runs in cpuset_join, the nearest existing
+   * ancestor of the directory it would have, which is never removed,
+   * signalled or listed. update makes cpuset_path and moves it there. */
+  char *cpuset_path;  /* the container's cpuset directory to be (absolute) */
+  size_t cpuset_base; /* length of its mount point prefix */
+  char *cpuset_join;  /* the existing cpuset cgroup the container runs in */
+  bool cpuset_here;   /* create: we are in cpuset_join already (not saved) */
 };
 
 /* Layout detection (layout.c). */
@@ -197,6 +205,10 @@ int husk_cg_swap_to_v2 (int64_t memsw, int64_t mem, int64_t *out, husk_error_t *
 /* v2 device filter (devices_bpf.c): replace the program attached to dir. */
 int husk_cg_devices_bpf_apply (const char *dir, const struct husk_cg_dev_rule *rules, size_t n,
                                husk_error_t *err);
+
+/* Make the deferred v1 cpuset directory (update with cpus/mems) and move
+ * every process of the container into it (lifecycle.c). */
+int husk_cg_cpuset_move_all (struct husk_cgroup *cg, const char *dir, husk_error_t *err);
 
 /* Wait until no process is left in dir (cgroup.procs empty). */
 int husk_cg_wait_empty (const char *dir, int timeout_ms);

@@ -320,3 +320,85 @@ husk_cgroup_destroy (struct husk_cgroup *cg, husk_error_t *err)
     }
   return r;
 }
+
+static bool
+has_pid (const pid_t *l, size_t n, pid_t p)
+{
+  for (size_t i = 0; i < n; i++)
+    if (l[i] == p)
+      return true;
+  return false;
+}
+
+/* Move every process of the container into the cpuset directory dir. The
+ * container is frozen meanwhile (as pause: until FROZEN), so a process
+ * that forks cannot leave a child behind; a paused container stays
+ * paused. Without a freezer, list and move again until a pass finds no
+ * process it has not moved yet. */
+int
+husk_cg_cpuset_move_all (struct husk_cgroup *cg, const char *dir, husk_error_t *err)
+{
+  bool was_frozen = false, frozen = false;
+  husk_error_t e = NULL;
+  int fd = -1, r = 0;
+  cleanup_free pid_t *moved = NULL;
+  size_t n_moved = 0;
+  if (husk_cgroup_is_frozen (cg, &was_frozen, &e) < 0)
+    husk_error_free (&e);
+  if (!was_frozen)
+    {
+      if (husk_cgroup_freeze (cg, true, &e) == 0)
+        frozen = true;
+      else if (e->errno_ == ENOTSUP)
+        husk_error_free (&e);
+      else
+        {
+          husk_error_move (err, &e);
+          return husk_error_prefix (err, "move the container into its cpuset cgroup");
+        }
+    }
+  for (int pass = 0; r == 0 && pass < 100; pass++)
+    {
+      cleanup_free pid_t *pids = NULL;
+      size_t n = 0, fresh = 0;
+      if (husk_cgroup_pids (cg, &pids, &n, err) < 0)
+        {
+          r = -1;
+          break;
+        }
+      for (size_t i = 0; i < n && r == 0; i++)
+        {
+          char buf[16];
+          if (has_pid (moved, n_moved, pids[i]))
+            continue;
+          snprintf (buf, sizeof buf, "%d", (int)pids[i]);
+          if (husk_cg_write_fd (dir, "cgroup.procs", &fd, buf, err) < 0)
+            {
+              if ((*err)->errno_ != ESRCH)
+                {
+                  r = -1;
+                  break;
+                }
+              husk_error_free (err); /* exited meanwhile */
+            }
+          pid_t *m = realloc (moved, (n_moved + 1) * sizeof (pid_t));
+          if (m == NULL)
+            r = husk_error (err, ENOMEM, "cpuset");
+          else
+            (moved = m)[n_moved++] = pids[i];
+          fresh++;
+        }
+      if (fresh == 0 || frozen || was_frozen)
+        break;
+    }
+  if (fd >= 0)
+    close (fd);
+  if (frozen && husk_cgroup_freeze (cg, false, &e) < 0)
+    {
+      if (r == 0)
+        husk_error_move (err, &e);
+      r = -1;
+    }
+  husk_error_free (&e);
+  return r;
+}

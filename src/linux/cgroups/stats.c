@@ -349,8 +349,11 @@ cpu_list (const char *d, const char *f)
   return a;
 }
 
+/* own: d is the container's; otherwise the cpuset cgroup it shares (no
+ * cpus/mems asked for): its cpus and mems are the container's, its flags
+ * are not (those of a new child are reported). */
 static json_object *
-cpuset (const char *d, bool v2)
+cpuset (const char *d, bool v2, bool own)
 {
   static const char *const flags[][2] = { { "cpu_exclusive", "cpuset.cpu_exclusive" },
                                           { "mem_hardwall", "cpuset.mem_hardwall" },
@@ -366,11 +369,14 @@ cpuset (const char *d, bool v2)
   add_nonempty (o, "cpus", cpu_list (d, v2 ? "cpuset.cpus.effective" : "cpuset.cpus"));
   add_nonempty (o, "mems", cpu_list (d, v2 ? "cpuset.mems.effective" : "cpuset.mems"));
   for (size_t i = 0; i < sizeof (flags) / sizeof (flags[0]); i++)
-    put (o, flags[i][0], v2 ? 0 : rd (d, flags[i][1]));
+    put (o, flags[i][0],
+         v2    ? 0
+         : own ? rd (d, flags[i][1])
+               : strcmp (flags[i][0], "sched_load_balance") == 0);
   cleanup_free char *lvl = NULL;
   husk_error_t e = NULL;
-  int64_t level = 0;
-  if (!v2 && husk_cg_read (d, "cpuset.sched_relax_domain_level", &lvl, &e) == 0)
+  int64_t level = v2 || own ? 0 : -1;
+  if (!v2 && own && husk_cg_read (d, "cpuset.sched_relax_domain_level", &lvl, &e) == 0)
     level = strtoll (lvl, NULL, 10);
   husk_error_free (&e);
   json_object_object_add (o, "sched_relax_domain_level", json_object_new_int64 (level));
@@ -391,7 +397,8 @@ husk_cgroup_stats (struct husk_cgroup *cg, json_object **out, husk_error_t *err)
   const char *huge = pure ? v2 : husk_cg_dir_v1 (cg, "hugetlb");
   bool huge_v2 = pure || (huge == NULL && v2 != NULL);
   json_object_object_add (o, "cpu", pure ? cpu_v2 (v2) : cpu_v1 (cg));
-  json_object_object_add (o, "cpuset", cpuset (pure ? v2 : husk_cg_dir_v1 (cg, "cpuset"), pure));
+  const char *cs = pure ? v2 : husk_cg_dir_v1 (cg, "cpuset");
+  json_object_object_add (o, "cpuset", cpuset (cs ? cs : cg->cpuset_join, pure, cs != NULL));
   json_object_object_add (o, "memory",
                           mem ? (pure ? memory_v2 (mem) : memory_v1 (mem)) : json_object_new_object ());
   json_object_object_add (o, "pids", pids (pd));
