@@ -27,8 +27,7 @@ typedef int (*husk_cmd_fn) (struct husk_global *g, int argc, char **argv);
   X (kill)                                                                                                   \
   X (delete)                                                                                                 \
   X (list)                                                                                                   \
-  X (spec) X (features) X (exec) X (update) X (pause) X (resume) X (ps) X (events) X (checkpoint)            \
-      X (restore)
+  X (spec) X (features) X (exec) X (update) X (pause) X (resume) X (ps) X (events) X (checkpoint) X (restore)
 
 #define HUSK_DECLARE_CMD(name)                                                                               \
   int husk_cmd_##name (struct husk_global *g, int argc, char **argv) __attribute__ ((weak));

@@ -304,7 +304,8 @@ setup (struct creation *cr, husk_error_t *err)
     return -1;
   if (ctx->new_userns && husk_userns_write_maps (cr->pid, ctx->cfg, err) < 0)
     return -1;
-  return husk_sync_send (ctx->parent_sync_fd, HUSK_SYNC_SETUP_DONE, cr->pid, NULL, err);
+  return husk_sync_send (ctx->parent_sync_fd, HUSK_SYNC_SETUP_DONE, cr->pid,
+                         husk_cgroup_cpuset_shared (cr->cg) ? HUSK_SYNC_CPUSET_SHARED : NULL, err);
 }
 
 static int

@@ -87,10 +87,14 @@ become_root_in_userns (struct husk_init_ctx *ctx, husk_error_t *err)
 static int
 wait_setup_done (struct husk_init_ctx *ctx, husk_error_t *err)
 {
-  int32_t pid;
-  if (husk_sync_expect (ctx->sync_fd, HUSK_SYNC_SETUP_DONE, &pid, err) < 0)
+  struct husk_sync_msg m;
+  if (husk_sync_recv (ctx->sync_fd, &m, err) < 0)
     return -1;
-  ctx->host_pid = pid;
+  if (m.type != HUSK_SYNC_SETUP_DONE)
+    return husk_error (err, 0, "unexpected message `%s` from the runtime (wanted `setup-done`)",
+                       husk_sync_name (m.type));
+  ctx->host_pid = m.value;
+  ctx->hide_cpuset = strcmp (m.text, HUSK_SYNC_CPUSET_SHARED) == 0;
   if (become_root_in_userns (ctx, err) < 0)
     return -1;
   if (husk_ns_is_new (ctx->cfg, HUSK_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
@@ -286,7 +290,8 @@ husk_init_main (struct husk_init_ctx *ctx)
 {
   husk_error_t err = NULL;
   cleanup_free char *exe = NULL;
-  struct husk_rootfs_opts ro = { .rootfs = ctx->rootfs,
+  struct husk_rootfs_opts ro = { .hide_cpuset = &ctx->hide_cpuset,
+                                 .rootfs = ctx->rootfs,
                                  .no_pivot = ctx->opts->no_pivot,
                                  .bundle = ctx->bundle,
                                  .in_userns = ctx->new_userns };

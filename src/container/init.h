@@ -31,6 +31,7 @@ struct husk_init_ctx
   int listen_fds; /* LISTEN_FDS of our caller (socket activation) */
   struct husk_seccomp *seccomp;
   bool sealed;              /* we run from a sealed copy of husk */
+  bool hide_cpuset;         /* SETUP_DONE: no cpuset cgroup of our own */
   struct husk_file_id self; /* else: the husk binary, never to be exec'd */
 };
 

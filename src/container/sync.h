@@ -21,6 +21,10 @@ enum husk_sync_type
   HUSK_SYNC_START,        /* parent -> init (`run` only): go on to execve */
 };
 
+/* SETUP_DONE's text when the container has no v1 cpuset cgroup of its
+ * own: its cgroup mount then leaves cpuset out. */
+#define HUSK_SYNC_CPUSET_SHARED "cpuset-shared"
+
 struct husk_sync_msg
 {
   enum husk_sync_type type;

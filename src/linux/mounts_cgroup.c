@@ -122,6 +122,8 @@ mount_hierarchy (struct cg_ctx *c, const char *mountpoint, const char *root, cha
   cleanup_free char *own = NULL, *src = NULL;
   struct husk_mount_flags f = *c->f;
   controllers_of (superopts);
+  if (c->ctx->opts->hide_cpuset && *c->ctx->opts->hide_cpuset && strcmp (superopts, "cpuset") == 0)
+    return 0;
   /* The tmpfs is new: an existing entry is a hierarchy mounted twice. */
   if (mkdirat (c->dirfd, name, 0755) < 0)
     return errno == EEXIST ? 0 : husk_error (err, errno, "mkdir `%s`", name);

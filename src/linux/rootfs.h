@@ -36,6 +36,10 @@ struct husk_rootfs_opts
    * prepare: the init waits there for its cgroup (may be NULL). */
   int (*before_cgroup) (void *arg, husk_error_t *err);
   void *arg;
+  /* Set by before_cgroup: leave the v1 cpuset hierarchy out of a cgroup
+   * mount (the container shares a cpuset cgroup; showing it would show
+   * its siblings). May be NULL. */
+  const bool *hide_cpuset;
 };
 
 int husk_rootfs_prepare (const struct husk_config *cfg, const struct husk_rootfs_opts *o, husk_error_t *err);

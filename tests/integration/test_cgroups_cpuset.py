@@ -149,12 +149,29 @@ def test_default_container_shares_our_cpuset(runtime, container):
     assert os.path.isdir(os.path.join(CPUSET, cpuset_of().lstrip("/")))
 
 
+@husk_only("no v1 cpuset cgroup without cpus/mems")
+def test_shared_cpuset_is_not_shown_in_the_container(runtime, container):
+    """The shared cpuset cgroup (ours, here the root) would show the names
+    of every sibling cgroup: the container's /sys/fs/cgroup leaves cpuset
+    out, as on a host without a cpuset hierarchy; the others are there."""
+    cid, pid = container(["sleep", "100"])
+    r = runtime.run("exec", cid, "ls", "/sys/fs/cgroup")
+    assert r.returncode == 0, r.stderr
+    names = r.stdout.split()
+    assert "cpuset" not in names, names
+    assert "memory" in names and "devices" in names, names
+    r = runtime.run("exec", cid, "cat", "/proc/self/mountinfo")
+    assert not [ln for ln in r.stdout.splitlines() if ln.endswith(",cpuset") or " /sys/fs/cgroup/cpuset " in ln]
+
+
 def test_cpus_gives_its_own_cpuset(runtime, container):
     cid, pid = container(["sleep", "100"], {"cpu": {"cpus": "0"}})
     d = own_dir(cid)
     assert read(d, "cpuset.cpus") == "0"
     assert procs(d) == [pid]
     assert cpuset_of(pid) == os.path.join(cpuset_of(), cid)
+    r = runtime.run("exec", cid, "cat", "/sys/fs/cgroup/cpuset/cpuset.cpus")
+    assert r.returncode == 0 and r.stdout.strip() == "0", (r.stdout, r.stderr)
     assert runtime.run("delete", "--force", cid).returncode == 0
     assert not os.path.exists(d)
 

@@ -533,6 +533,12 @@ cpuset_find_join (struct husk_cgroup *cg, husk_error_t *err)
     }
 }
 
+bool
+husk_cgroup_cpuset_shared (const struct husk_cgroup *cg)
+{
+  return cg && cg->cpuset_path != NULL;
+}
+
 int
 husk_cgroup_create (const struct husk_config *cfg, const char *id, struct husk_cgroup **out,
                     husk_error_t *err)

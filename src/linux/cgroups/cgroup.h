@@ -20,6 +20,9 @@ int husk_cgroup_create (const struct husk_config *cfg, const char *id, struct hu
                         husk_error_t *err);
 /* Move pid into every hierarchy of the cgroup. */
 int husk_cgroup_enter (struct husk_cgroup *cg, pid_t pid, husk_error_t *err);
+/* The container shares an existing v1 cpuset cgroup (none of its own yet,
+ * see docs/cgroups.md): its /sys/fs/cgroup must not show that one. */
+bool husk_cgroup_cpuset_shared (const struct husk_cgroup *cg);
 /* Persist/restore the resolved paths (stored in the state file). */
 json_object *husk_cgroup_to_json (const struct husk_cgroup *cg);
 int husk_cgroup_from_json (json_object *o, struct husk_cgroup **out, husk_error_t *err);
