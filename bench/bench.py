@@ -199,7 +199,14 @@ class Bench:
             if self.out_of_time():
                 self.notes.append("Time budget reached: \"%s\" stopped after %d of %d rounds." % (name, rnd, rounds))
                 break
-            for rt in self.active:
+            # Rotate who goes first, so no runtime always follows the same
+            # one, and let the kernel finish what the previous command left
+            # to workqueues and RCU (cgroup and namespace teardown) before
+            # timing the next: otherwise it lands on whoever runs next.
+            k = rnd % len(self.active)
+            for rt in self.active[k:] + self.active[:k]:
+                if self.o.settle > 0:
+                    time.sleep(self.o.settle / 1000.0)
                 r = step(rt, rnd)
                 if r is False:  # not applicable for this runtime
                     res.pop(rt, None)
@@ -477,8 +484,11 @@ def report(b, o):
              "own cost is outside the window; peak RSS is wait4's `ru_maxrss` for the runtime process "
              "(Linux folds in the largest reaped descendant, e.g. `runc init`).")
     L.append("- Within a scenario the runtimes are interleaved (%s, %s, ...), one round at a time, so drift on "
-             "this shared machine hits all alike. Ratios are computed round by round (husk_i / x_i) and their "
-             "median is shown, not the ratio of medians." % (" ".join(active), " ".join(active)))
+             "this shared machine hits all alike; the order rotates every round, and each timed command starts "
+             "%g ms after the previous one ended (`--settle`), so that the kernel's asynchronous teardown of the "
+             "previous container (cgroup offlining, namespace cleanup, RCU callbacks) is not billed to the next "
+             "runtime. Ratios are computed round by round (husk_i / x_i) and their median is shown, not the ratio "
+             "of medians." % (" ".join(active), " ".join(active), o.settle))
     L.append("- Cells are `median (min–max)` in milliseconds over the rounds given in each row; a round of the "
              "N-in-sequence or N-at-once rows is one timing of all N containers.")
     L.append("- **crun**: crun 1.8.1 refuses this machine's hybrid cgroup layout (\"cgroups in hybrid mode not "
@@ -625,6 +635,8 @@ def main():
     ap.add_argument("--deadline", type=float, default=0,
                     help="epoch seconds: stop starting rounds after this (CI budget)")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--settle", type=float, default=40,
+                    help="ms to wait before each timed command, for the previous one's asynchronous teardown")
     ap.add_argument("--out", default=None)
     ap.add_argument("--json", default=None)
     ap.add_argument("--runtimes", default=",".join(RUNTIMES))

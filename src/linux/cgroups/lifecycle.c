@@ -286,7 +286,10 @@ husk_cgroup_destroy (struct husk_cgroup *cg, husk_error_t *err)
   /* A state file naming a hierarchy root must never empty the host. */
   if (husk_cg_any_root (cg))
     return husk_error (err, EPERM, "refusing to remove a root cgroup");
-  if (pd && access (pd, F_OK) == 0)
+  /* Usually the container is gone already (its init reaped, its pid
+   * namespace emptied by the kernel): an empty cgroup just goes. Only a
+   * busy one needs the kill. */
+  if (pd && rmdir (pd) < 0 && errno != ENOENT)
     {
       if (kill_all (cg, SIGKILL, err) < 0)
         return husk_error_prefix (err, "kill the processes of the container");
