@@ -204,3 +204,14 @@ def ns_inode(path):
 
 def host_ns(kind):
     return os.readlink(f"/proc/self/ns/{kind}")
+
+
+def run_detached(rt, bundle, cid):
+    """run -d with stdio away from pytest's pipes (the container keeps them)."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryFile("w+") as errf:
+        r = subprocess.run(rt.cmd("run", "-d", "--bundle", bundle.path, cid), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=errf, timeout=60)
+        errf.seek(0)
+        assert r.returncode == 0, errf.read()

@@ -8,12 +8,11 @@ Run against runc too: HUSK_BIN=/usr/sbin/runc /usr/bin/python3 -m pytest tests/i
 import json
 import os
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from helpers import IS_HUSK
+from helpers import IS_HUSK, run_detached, state
 
 CG = "/sys/fs/cgroup"
 PURE_V2 = os.path.exists(os.path.join(CG, "cgroup.controllers"))
@@ -48,19 +47,8 @@ def leftover(path):
     return [d for d in all_dirs(path) if os.path.exists(d)]
 
 
-def start(rt, bundle, cid):
-    """run -d with stdio away from pytest's pipes (the container keeps them)."""
-    with tempfile.TemporaryFile("w+") as errf:
-        r = subprocess.run(rt.cmd("run", "-d", "--bundle", bundle.path, cid), stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=errf, timeout=60)
-        errf.seek(0)
-        assert r.returncode == 0, errf.read()
 
 
-def state(rt, cid):
-    r = rt.run("state", cid)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def wait_for(pred, timeout=10.0, step=0.05):
@@ -89,7 +77,7 @@ def cg_container(runtime, make_bundle):
         b.save()
         made.append((cid, path))
         if run:
-            start(runtime, b, cid)
+            run_detached(runtime, b, cid)
         return cid, path, b
 
     yield make
@@ -291,7 +279,7 @@ def test_default_cgroup_path_is_removed(runtime, make_bundle):
     test_cgroups_cpuset.py)."""
     cid = runtime.new_id("cgroups")
     b = make_bundle(args=["sleep", "100"])
-    start(runtime, b, cid)
+    run_detached(runtime, b, cid)
     pid = state(runtime, cid)["pid"]
     own, theirs = cgroup_lines(), cgroup_lines(pid)
     dirs = []

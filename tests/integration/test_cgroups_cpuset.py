@@ -9,13 +9,11 @@ moves every process of the container into it (see docs/cgroups.md).
 """
 import json
 import os
-import subprocess
-import tempfile
 import time
 
 import pytest
 
-from helpers import IS_HUSK, husk_only
+from helpers import IS_HUSK, husk_only, run_detached, state
 
 CG = "/sys/fs/cgroup"
 CPUSET = os.path.join(CG, "cpuset")
@@ -58,18 +56,8 @@ def freezer_dir(pid):
     raise AssertionError("no freezer")
 
 
-def start(rt, bundle, cid):
-    with tempfile.TemporaryFile("w+") as errf:
-        r = subprocess.run(rt.cmd("run", "-d", "--bundle", bundle.path, cid), stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=errf, timeout=60)
-        errf.seek(0)
-        assert r.returncode == 0, errf.read()
 
 
-def state(rt, cid):
-    r = rt.run("state", cid)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 @pytest.fixture
@@ -86,7 +74,7 @@ def container(runtime, make_bundle):
             edit(b.config, cid)
         b.save()
         made.append(cid)
-        start(runtime, b, cid)
+        run_detached(runtime, b, cid)
         return cid, state(runtime, cid)["pid"]
 
     yield make
