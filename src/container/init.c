@@ -220,7 +220,8 @@ prepare_process (struct husk_init_ctx *ctx, char **exe, husk_error_t *err)
     }
   if (husk_find_executable (p, exe, err) < 0)
     return -1;
-  if (!ctx->sealed && husk_exec_check_not_self (*exe, &ctx->self, err) < 0)
+  /* `create` hears of it now; `run` execs right away and checks there. */
+  if (!ctx->sealed && !ctx->opts->start_now && husk_exec_check_not_self (*exe, &ctx->self, err) < 0)
     return -1;
   if (join_session_keyring (ctx, err) < 0 || add_listen_fds_env (ctx, err) < 0)
     return -1;

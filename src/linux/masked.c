@@ -79,7 +79,8 @@ husk_rootfs_mask_paths (int rootfd, char *const *paths, husk_error_t *err)
 static int
 readonly_one (int rootfd, const char *path, husk_error_t *err)
 {
-  struct husk_mount_flags f = { .flags = MS_RDONLY, .attr_set = MOUNT_ATTR_RDONLY, .recursive = true };
+  /* Only the recursive attribute: it covers the top mount too. */
+  struct husk_mount_flags f = { .attr_set = MOUNT_ATTR_RDONLY, .recursive = true };
   cleanup_close int target = husk_rootfs_openat (rootfd, path, O_PATH, 0);
   cleanup_close int mntfd = -1;
   if (target < 0)
