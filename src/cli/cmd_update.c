@@ -277,11 +277,7 @@ save_cgroup (struct husk_container *c, const struct husk_cgroup *cg, husk_error_
     }
   json_object_object_add (c->state, "cgroup", now);
   c->cgroup = now;
-  const char *text
-      = json_object_to_json_string_ext (c->state, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-  if (asprintf (&path, "%s/state.json", c->dir) < 0)
-    return husk_error (err, ENOMEM, "state");
-  if (husk_write_file_atomic (path, text, strlen (text), 0600, err) < 0)
+  if (husk_container_save (c, err) < 0)
     return husk_error_prefix (err, "save the new cgroup of `%s`", c->id);
   return 0;
 }

@@ -1,5 +1,7 @@
-/* A container on disk: <root>/<id>/state.json plus the exec fifo, guarded
- * by a lock file so commands on one id are serialized. */
+/* A container on disk (src/container/state.c): <root>/<id>/state.json
+ * plus the exec fifos for `create`, or for `run` the file <root>/<id>
+ * holding the state itself; an flock on <root>/<id> serializes commands
+ * on one id. */
 #ifndef HUSK_CONTAINER_H
 #define HUSK_CONTAINER_H
 
@@ -26,6 +28,8 @@ struct husk_container
   char *root; /* --root */
   char *id;
   char *dir;                    /* <root>/<id> */
+  bool flat;                    /* <root>/<id> is the state file itself (`run`) */
+  char *state_path;             /* <root>/<id>/state.json or <root>/<id> */
   int lock_fd;                  /* held while the command runs, -1 if not locked */
   json_object *state;           /* the parsed state.json (owns the strings below) */
   pid_t pid;                    /* init pid, 0 if none */
@@ -47,6 +51,9 @@ void husk_container_free (struct husk_container *c);
 /* Current status (checks the pid, its start time, the fifo, the freezer). */
 enum husk_status husk_container_status (struct husk_container *c);
 const char *husk_status_name (enum husk_status s);
+/* Write c->state back (update): in place for a flat state file, whose
+ * inode carries the lock; atomically by rename otherwise. */
+int husk_container_save (struct husk_container *c, husk_error_t *err);
 /* The OCI state JSON (as `husk state` prints it). Caller puts it. */
 json_object *husk_container_state_json (struct husk_container *c);
 /* Whether the init is still alive (not a zombie, same start time). */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -176,6 +177,26 @@ resolve_paths (struct creation *cr, husk_error_t *err)
   return cr->ctx.rootfs ? 0 : husk_error (err, ENOMEM, "bundle");
 }
 
+/* `run`: <root>/<id> is the state file, empty (so "does not exist" to
+ * other commands) until write_state fills it under the lock. */
+static int
+make_state_file (struct creation *cr, husk_error_t *err)
+{
+  int fd = open (cr->dir, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      if (errno == EEXIST)
+        return husk_error (err, 0, "container `%s` already exists", cr->ctx.opts->id);
+      return husk_error (err, errno, "create state file `%s`", cr->dir);
+    }
+  cr->dir_made = true;
+  cr->ctx.lock_fd = fd;
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return husk_error (err, errno, "lock `%s`", cr->dir);
+  return 0;
+}
+
 static int
 make_state_dir (struct creation *cr, husk_error_t *err)
 {
@@ -185,6 +206,8 @@ make_state_dir (struct creation *cr, husk_error_t *err)
     return husk_error_prefix (err, "--root");
   if (asprintf (&cr->dir, "%s/%s", o->root, o->id) < 0)
     return husk_error (err, ENOMEM, "state");
+  if (o->start_now)
+    return make_state_file (cr, err);
   if (mkdir (cr->dir, 0700) < 0)
     {
       if (errno == EEXIST)
@@ -192,11 +215,9 @@ make_state_dir (struct creation *cr, husk_error_t *err)
       return husk_error (err, errno, "create state directory `%s`", cr->dir);
     }
   cr->dir_made = true;
-  cr->ctx.lock_fd = husk_container_lock (cr->dir, err);
+  cr->ctx.lock_fd = husk_container_lock (cr->dir, false, err);
   if (cr->ctx.lock_fd < 0)
     return -1;
-  if (o->start_now)
-    return 0;
   if (asprintf (&fifo, "%s/exec.fifo", cr->dir) < 0)
     return husk_error (err, ENOMEM, "state");
   if (mkfifo (fifo, 0600) < 0)
@@ -271,7 +292,15 @@ write_state (struct creation *cr, const char *config_text, size_t config_len, hu
   /* exec and the hooks of start/delete need it; the bundle may change. */
   json_object_object_add (o, "config", json_object_new_string_len (config_text, (int)config_len));
   text = json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-  if (asprintf (&path, "%s/state.json", cr->dir) < 0)
+  if (ctx->opts->start_now)
+    {
+      size_t len = strlen (text);
+      /* Others wait on our lock, so they never read it half-written. */
+      r = pwrite (ctx->lock_fd, text, len, 0) == (ssize_t)len
+              ? 0
+              : husk_error (err, errno, "write `%s`", cr->dir);
+    }
+  else if (asprintf (&path, "%s/state.json", cr->dir) < 0)
     r = husk_error (err, ENOMEM, "state");
   else
     r = husk_write_file_atomic (path, text, strlen (text), 0600, err);

@@ -2,6 +2,7 @@
 #ifndef HUSK_CONTAINER_INTERNAL_H
 #define HUSK_CONTAINER_INTERNAL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -12,8 +13,9 @@
 /* starttime of a pid from /proc/PID/stat (0 if gone); *state gets the
  * state letter when not NULL. */
 unsigned long long husk_pid_start_time (pid_t pid, char *state);
-/* Take an exclusive flock on the state directory itself; returns the fd. */
-int husk_container_lock (const char *dir, husk_error_t *err);
+/* Take an exclusive flock on <root>/<id> (a directory, or with flat the
+ * state file, opened read-write); returns the fd. */
+int husk_container_lock (const char *dir, bool flat, husk_error_t *err);
 
 #include "container/container.h"
 #include "oci/config.h"

@@ -9,7 +9,7 @@ import tempfile
 import pytest
 
 from conftest import HUSK
-from helpers import (IS_HUSK, assert_failed, assert_nothing_left, husk_only, runtime_name,
+from helpers import (IS_HUSK, assert_failed, assert_nothing_left, husk_only, run_detached, runtime_name,
                      sh, state, wait_for)
 
 COMMANDS = ["create", "start", "run", "state", "kill", "delete", "list", "spec", "features"]
@@ -64,6 +64,33 @@ def test_root_holds_state(runtime, make_bundle):
         shutil.rmtree(other, ignore_errors=True)
     assert runtime.run("delete", "--force", cid).returncode == 0
     assert not os.path.exists(os.path.join(runtime.root, cid))
+
+
+@husk_only("husk's own state layout")
+def test_run_keeps_its_state_in_one_file(runtime, make_bundle):
+    """`run` needs no fifos: <root>/<id> is the state file (one inode on
+    ext4 instead of a directory and a file); every command works on it."""
+    b = make_bundle(["sleep", "100"])
+    cid = runtime.new_id()
+    run_detached(runtime, b, cid)
+    path = os.path.join(runtime.root, cid)
+    assert os.path.isfile(path)
+    with open(path) as f:
+        saved = json.load(f)
+    assert saved["id"] == cid and saved["config"]
+    assert runtime.run("exec", cid, "true").returncode == 0
+    assert runtime.run("pause", cid).returncode == 0
+    assert json.loads(runtime.run("state", cid).stdout)["status"] == "paused"
+    assert runtime.run("resume", cid).returncode == 0
+    r = runtime.run("update", "--pids-limit", "50", cid)
+    assert r.returncode == 0, r.stderr
+    assert [c["id"] for c in json.loads(runtime.run("list", "--format", "json").stdout)] == [cid]
+    # A second run with the same id is refused and leaves the first alone.
+    r = runtime.run("run", "-d", "--bundle", b.path, cid)
+    assert r.returncode != 0 and "already exists" in r.stderr
+    assert json.loads(runtime.run("state", cid).stdout)["status"] == "running"
+    assert runtime.run("delete", "--force", cid).returncode == 0
+    assert not os.path.exists(path)
 
 
 def _json_lines(path):
