@@ -29,6 +29,7 @@
 #include "linux/userns.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 
 /* What a half-made container holds, so one function can undo it all. */
 struct creation
@@ -244,14 +245,10 @@ static char *
 now_rfc3339 (void)
 {
   struct timespec ts;
-  struct tm tm;
-  char base[32], *out = NULL;
+  char buf[64];
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (asprintf (&out, "%s.%09ldZ", base, ts.tv_nsec) < 0)
-    return NULL;
-  return out;
+  husk_rfc3339 (&ts, buf, sizeof buf);
+  return strdup (buf);
 }
 
 /* Which hook kinds the config has, so start/delete parse the saved

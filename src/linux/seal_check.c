@@ -111,7 +111,9 @@ is_target (const struct walk *w, const struct stat *st)
 
 static int walk_at (struct walk *w, int start, const char *path);
 
-/* One step from the directory cur to the entry `name`. */
+/* One step from the directory cur to the entry `name`. A regular file is
+ * opened for reading (its first bytes name an interpreter), anything else
+ * with O_PATH; nothing goes through /proc, whose lookups are not cheap. */
 static int
 step (struct walk *w, int cur, const char *name)
 {
@@ -126,22 +128,21 @@ step (struct walk *w, int cur, const char *name)
       fd = openat (cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
       return fd < 0 ? WALK_UNKNOWN : fd;
     }
-  fd = openat (cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
+  if (fstatat (cur, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return errno == ENOENT ? WALK_MISSING : WALK_UNKNOWN;
-  if (fstat (fd, &st) < 0 || is_target (w, &st))
-    {
-      close (fd);
-      return WALK_UNKNOWN;
-    }
-  if (!S_ISLNK (st.st_mode))
-    return fd;
-  n = readlinkat (fd, "", target, sizeof target - 1);
-  close (fd);
-  if (n <= 0 || ++w->links > MAX_LINKS)
+  if (is_target (w, &st))
     return WALK_UNKNOWN;
-  target[n] = '\0';
-  return walk_at (w, cur, target);
+  if (S_ISLNK (st.st_mode))
+    {
+      n = readlinkat (cur, name, target, sizeof target - 1);
+      if (n <= 0 || ++w->links > MAX_LINKS)
+        return WALK_UNKNOWN;
+      target[n] = '\0';
+      return walk_at (w, cur, target);
+    }
+  fd = openat (cur, name,
+               (S_ISREG (st.st_mode) ? O_RDONLY | O_NONBLOCK | O_NOCTTY : O_PATH) | O_NOFOLLOW | O_CLOEXEC);
+  return fd < 0 ? WALK_UNKNOWN : fd;
 }
 
 static int
@@ -169,15 +170,6 @@ walk_at (struct walk *w, int start, const char *path)
   return cur;
 }
 
-/* A readable fd for the regular file behind an O_PATH fd. */
-static int
-reopen_read (int fd)
-{
-  char proc[64];
-  snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
-  return open (proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-}
-
 /* Follow the interpreter chain from the file at fd (consumed). */
 static bool
 chain_is_safe (struct walk *w, int fd, const struct husk_file_id *self)
@@ -186,13 +178,11 @@ chain_is_safe (struct walk *w, int fd, const struct husk_file_id *self)
   for (int depth = 0; depth <= MAX_INTERP; depth++)
     {
       struct stat st;
-      int r, rfd;
+      int r;
       if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || is_id (&st, self))
         break;
-      rfd = reopen_read (fd);
-      r = rfd < 0 ? -1 : next_interp (rfd, interp, sizeof interp);
-      if (rfd >= 0)
-        close (rfd);
+      /* The walk opened regular files for reading. */
+      r = next_interp (fd, interp, sizeof interp);
       close (fd);
       fd = -1;
       if (r <= 0)

@@ -1,5 +1,7 @@
 #include "util/log.h"
 
+#include "util/timefmt.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -60,12 +62,8 @@ static void
 format_time (char *buf, size_t len)
 {
   struct timespec ts;
-  struct tm tm;
-  char base[32];
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+  husk_rfc3339 (&ts, buf, len);
 }
 
 static void
