@@ -249,36 +249,32 @@ tmpfs_keep_mode (int targetfd, struct husk_mount_flags *f, husk_error_t *err)
 }
 
 static int
-check_plain_dir (int rootfd, const struct husk_mount *m, husk_error_t *err)
-{
-  struct stat st;
-  cleanup_close int fd = husk_rootfs_openat (rootfd, m->destination, O_PATH | O_NOFOLLOW, 0);
-  if (fd < 0)
-    return 0;
-  if (fstat (fd, &st) < 0)
-    return husk_error (err, errno, "stat");
-  if (!S_ISDIR (st.st_mode))
-    return husk_error (err, ENOTDIR, "filesystem `%s` must be mounted on ordinary directory", m->type);
-  return 0;
-}
-
-static int
 mount_fs_entry (struct husk_rootfs_ctx *ctx, const struct husk_mount *m, struct husk_mount_flags *f,
                 husk_error_t *err)
 {
   cleanup_close int targetfd = -1;
   cleanup_close int mntfd = -1;
-  cleanup_close int probe = -1;
-  bool existed, sysfs = is_type (m, "sysfs");
+  bool existed, sysfs = is_type (m, "sysfs"), plain = is_type (m, "proc") || sysfs;
+  struct stat st;
   if (m->type == NULL || *m->type == '\0')
     return husk_error (err, EINVAL, "no filesystem type and not a bind mount");
+  /* One lookup when the target exists and is not a symlink (the usual
+   * case): then it is the target, followed or not. */
+  targetfd = husk_rootfs_openat (ctx->rootfd, m->destination, O_PATH | O_NOFOLLOW, 0);
+  if (targetfd >= 0 && fstat (targetfd, &st) < 0)
+    return husk_error (err, errno, "stat `%s`", m->destination);
   /* CVE-2019-19921: proc and sysfs go on a real directory, never
    * through a symlink that earlier mounts may have planted. */
-  if ((is_type (m, "proc") || sysfs) && check_plain_dir (ctx->rootfd, m, err) < 0)
-    return -1;
-  probe = husk_rootfs_openat (ctx->rootfd, m->destination, O_PATH, 0);
-  existed = probe >= 0;
-  targetfd = husk_rootfs_target (ctx->rootfd, m->destination, false, err);
+  if (plain && targetfd >= 0 && !S_ISDIR (st.st_mode))
+    return husk_error (err, ENOTDIR, "filesystem `%s` must be mounted on ordinary directory", m->type);
+  if (targetfd >= 0 && S_ISLNK (st.st_mode))
+    {
+      close (targetfd);
+      targetfd = husk_rootfs_openat (ctx->rootfd, m->destination, O_PATH, 0);
+    }
+  existed = targetfd >= 0;
+  if (targetfd < 0)
+    targetfd = husk_rootfs_target (ctx->rootfd, m->destination, false, err);
   if (targetfd < 0 || check_proc_target (ctx, targetfd, is_type (m, "proc"), err) < 0)
     return -1;
   if (is_type (m, "tmpfs") && existed && tmpfs_keep_mode (targetfd, f, err) < 0)
