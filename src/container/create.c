@@ -317,21 +317,18 @@ write_pid_file (const char *path, pid_t pid, husk_error_t *err)
   return 0;
 }
 
-/* After clone: cgroup, maps, then the hooks and READY dance. The cgroup
- * is made only now, while the init mounts (it waits for SETUP_DONE just
- * before its first cgroup mount): on two cores that hides its cost. */
+/* A new user namespace: the init is nobody until we have put it in its
+ * cgroup (it could not write the host's cgroup files) and written its
+ * maps. Otherwise it joins its cgroup itself and nothing is waited for. */
 static int
-setup (struct creation *cr, husk_error_t *err)
+setup_userns (struct creation *cr, husk_error_t *err)
 {
   struct husk_init_ctx *ctx = &cr->ctx;
-  if (husk_cgroup_create (ctx->cfg, ctx->opts->id, &cr->cg, err) < 0)
-    return husk_error_prefix (err, "cgroup");
   if (cr->cg && husk_cgroup_enter (cr->cg, cr->pid, err) < 0)
     return -1;
-  if (ctx->new_userns && husk_userns_write_maps (cr->pid, ctx->cfg, err) < 0)
+  if (husk_userns_write_maps (cr->pid, ctx->cfg, err) < 0)
     return -1;
-  return husk_sync_send (ctx->parent_sync_fd, HUSK_SYNC_SETUP_DONE, cr->pid,
-                         husk_cgroup_cpuset_shared (cr->cg) ? HUSK_SYNC_CPUSET_SHARED : NULL, err);
+  return husk_sync_send (ctx->parent_sync_fd, HUSK_SYNC_SETUP_DONE, cr->pid, NULL, err);
 }
 
 static int
@@ -340,10 +337,10 @@ handshake (struct creation *cr, husk_error_t *err)
   struct husk_init_ctx *ctx = &cr->ctx;
   struct husk_sync_msg m;
   ctx->host_pid = cr->pid;
-  if (setup (cr, err) < 0)
+  if (ctx->new_userns && setup_userns (cr, err) < 0)
     {
-      /* The init may have failed meanwhile (it mounts while we work):
-       * its message says why, and ours is only the consequence. */
+      /* The init may have failed meanwhile: its message says why, and
+       * ours (a write to a dead init) is only the consequence. */
       husk_error_t ierr = NULL;
       if (husk_sync_pending_error (ctx->parent_sync_fd, &ierr) < 0)
         {
@@ -390,6 +387,10 @@ prepare (struct creation *cr, const char *text, size_t len, husk_error_t *err)
     return -1;
   if (make_state_dir (cr, err) < 0)
     return -1;
+  /* Before the clone: the init joins it as its first step. */
+  if (husk_cgroup_create (ctx->cfg, o->id, &cr->cg, err) < 0)
+    return husk_error_prefix (err, "cgroup");
+  ctx->cg = cr->cg;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return husk_error (err, errno, "socketpair");
   ctx->parent_sync_fd = sv[0];

@@ -1,11 +1,11 @@
 /* The init, from clone() to execve().
  *
  * Ordering matters here, and each step says why it sits where it does:
- *   1. wait for SETUP_DONE: until the parent has written our uid/gid maps
- *      and put us in the cgroup. In a new user namespace we are nobody
- *      until then and must not create anything (files would be owned by
- *      the overflow id), so we wait first; otherwise we mount while the
- *      parent creates the cgroup and wait before the first cgroup mount.
+ *   1. join the cgroup the parent made before the clone, so all we do is
+ *      charged to it. In a new user namespace we are nobody, could not
+ *      write the host's cgroup files and must not create anything (files
+ *      would be owned by the overflow id): there we wait for SETUP_DONE,
+ *      sent once the parent has put us in the cgroup and written our maps.
  *   2. become root in a new user namespace, unshare the cgroup namespace
  *      (only now that we sit in the container's cgroup, so that cgroup is
  *      the namespace's root).
@@ -40,6 +40,7 @@
 #include "container/internal.h"
 #include "container/sync.h"
 #include "linux/caps.h"
+#include "linux/cgroups/cgroup.h"
 #include "linux/cwd.h"
 #include "linux/hooks.h"
 #include "linux/lsm.h"
@@ -82,48 +83,56 @@ become_root_in_userns (struct husk_init_ctx *ctx, husk_error_t *err)
   return 0;
 }
 
-/* SETUP_DONE: we sit in the container's cgroup (and have our maps). The
- * cgroup namespace comes only now, so that cgroup is its root. */
+/* The cgroup namespace comes only once we sit in the container's
+ * cgroup, so that cgroup is its root. */
 static int
-wait_setup_done (struct husk_init_ctx *ctx, husk_error_t *err)
+enter_cgroup_ns (struct husk_init_ctx *ctx, husk_error_t *err)
 {
-  struct husk_sync_msg m;
-  if (husk_sync_recv (ctx->sync_fd, &m, err) < 0)
-    return -1;
-  if (m.type != HUSK_SYNC_SETUP_DONE)
-    return husk_error (err, 0, "unexpected message `%s` from the runtime (wanted `setup-done`)",
-                       husk_sync_name (m.type));
-  ctx->host_pid = m.value;
-  ctx->hide_cpuset = strcmp (m.text, HUSK_SYNC_CPUSET_SHARED) == 0;
-  if (become_root_in_userns (ctx, err) < 0)
-    return -1;
+  ctx->hide_cpuset = husk_cgroup_cpuset_shared (ctx->cg);
   if (husk_ns_is_new (ctx->cfg, HUSK_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return husk_error (err, errno, "create cgroup namespace");
   return 0;
 }
 
+/* A new user namespace: SETUP_DONE says the parent has put us in the
+ * cgroup and written our maps. */
 static int
-cgroup_ready_cb (void *arg, husk_error_t *err)
+wait_setup_done (struct husk_init_ctx *ctx, husk_error_t *err)
 {
-  return wait_setup_done (arg, err);
+  int32_t pid;
+  if (husk_sync_expect (ctx->sync_fd, HUSK_SYNC_SETUP_DONE, &pid, err) < 0)
+    return -1;
+  ctx->host_pid = pid;
+  if (become_root_in_userns (ctx, err) < 0)
+    return -1;
+  return enter_cgroup_ns (ctx, err);
+}
+
+/* Otherwise we join the cgroup ourselves, first thing, so that all we do
+ * is charged to it, and no round trip with the parent is needed. */
+static int
+join_cgroup (struct husk_init_ctx *ctx, husk_error_t *err)
+{
+  char self[32];
+  ssize_t n;
+  if (ctx->cg && husk_cgroup_enter (ctx->cg, 0, err) < 0)
+    return -1;
+  /* Our pid as the host sees it, for the state hooks get: the host's
+   * /proc is still the one mounted here. */
+  n = readlink ("/proc/self", self, sizeof self - 1);
+  if (n > 0)
+    {
+      self[n] = '\0';
+      ctx->host_pid = atoi (self);
+    }
+  return enter_cgroup_ns (ctx, err);
 }
 
 static int
-setup_namespaces (struct husk_init_ctx *ctx, struct husk_rootfs_opts *ro, husk_error_t *err)
+setup_namespaces (struct husk_init_ctx *ctx, husk_error_t *err)
 {
-  /* In a new user namespace we are nobody until the maps are written:
-   * wait first. Otherwise mount while the parent makes the cgroup, and
-   * wait just before the first cgroup mount (rootfs.h). */
-  if (ctx->new_userns)
-    {
-      if (wait_setup_done (ctx, err) < 0)
-        return -1;
-    }
-  else
-    {
-      ro->before_cgroup = cgroup_ready_cb;
-      ro->arg = ctx;
-    }
+  if ((ctx->new_userns ? wait_setup_done (ctx, err) : join_cgroup (ctx, err)) < 0)
+    return -1;
   if (husk_ns_is_new (ctx->cfg, HUSK_NS_UTS) && husk_set_hostname (ctx->cfg, err) < 0)
     return -1;
   /* Compile seccomp now: a bad profile fails `create`, and a notify
@@ -308,7 +317,7 @@ husk_init_main (struct husk_init_ctx *ctx)
   husk_ns_close (ctx->ns_fds);
   /* Keep host resources out of reach of ptrace and /proc/PID/exe. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (setup_namespaces (ctx, &ro, &err) < 0 || setup_rootfs (ctx, &ro, &err) < 0
+  if (setup_namespaces (ctx, &err) < 0 || setup_rootfs (ctx, &ro, &err) < 0
       || prepare_process (ctx, &exe, &err) < 0 || wait_for_start (ctx, &err) < 0)
     fail (ctx, &err);
   finish_and_exec (ctx, exe, &err);

@@ -19,7 +19,7 @@ struct husk_init_ctx
   struct husk_config *cfg;
   char *rootfs;       /* absolute host path */
   char *bundle;       /* absolute */
-  pid_t host_pid;     /* our pid as the runtime sees it (from SETUP_DONE) */
+  pid_t host_pid;     /* our pid as the runtime sees it (for hooks' state) */
   int sync_fd;        /* the init's end of the socketpair */
   int parent_sync_fd; /* the parent's end (closed in the child) */
   int fifo_fd;        /* exec fifo, O_RDWR: the init blocks reading it */
@@ -31,7 +31,8 @@ struct husk_init_ctx
   int listen_fds; /* LISTEN_FDS of our caller (socket activation) */
   struct husk_seccomp *seccomp;
   bool sealed;              /* we run from a sealed copy of husk */
-  bool hide_cpuset;         /* SETUP_DONE: no cpuset cgroup of our own */
+  bool hide_cpuset;         /* no cpuset cgroup of our own (rootfs.h) */
+  struct husk_cgroup *cg;   /* made by the parent before the clone, or NULL */
   struct husk_file_id self; /* else: the husk binary, never to be exec'd */
 };
 

@@ -13,17 +13,13 @@
 enum husk_sync_type
 {
   HUSK_SYNC_INIT_PID = 1, /* intermediate -> parent: pid of the init (host view) */
-  HUSK_SYNC_SETUP_DONE,   /* parent -> init: maps written, cgroup joined; go on */
+  HUSK_SYNC_SETUP_DONE,   /* parent -> init (new user namespace): maps written, cgroup joined */
   HUSK_SYNC_HOOKS,        /* init -> parent: mounts ready, run prestart/createRuntime */
   HUSK_SYNC_HOOKS_DONE,   /* parent -> init */
   HUSK_SYNC_READY,        /* init -> parent: waiting for `start` */
   HUSK_SYNC_ERROR,        /* init -> parent: payload is the message */
   HUSK_SYNC_START,        /* parent -> init (`run` only): go on to execve */
 };
-
-/* SETUP_DONE's text when the container has no v1 cpuset cgroup of its
- * own: its cgroup mount then leaves cpuset out. */
-#define HUSK_SYNC_CPUSET_SHARED "cpuset-shared"
 
 struct husk_sync_msg
 {

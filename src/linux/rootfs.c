@@ -135,18 +135,6 @@ ctx_close (struct husk_rootfs_ctx *ctx)
   free (ctx->mountinfo);
 }
 
-/* A cgroup mount shows the cgroup we are in: wait until that is the
- * container's (the parent creates it while we mount the rest). */
-static int
-cgroup_ready (struct husk_rootfs_ctx *ctx, husk_error_t *err)
-{
-  const struct husk_rootfs_opts *o = ctx->opts;
-  if (ctx->cgroup_ready || o->before_cgroup == NULL)
-    return 0;
-  ctx->cgroup_ready = true;
-  return o->before_cgroup (o->arg, err);
-}
-
 static int
 prepare (struct husk_rootfs_ctx *ctx, husk_error_t *err)
 {
@@ -167,16 +155,9 @@ prepare (struct husk_rootfs_ctx *ctx, husk_error_t *err)
   if (ctx->rootfd < 0)
     return husk_error (err, errno, "open the rootfs `%s`", ctx->root_real);
   for (i = 0; i < cfg->n_mounts; i++)
-    {
-      const char *type = cfg->mounts[i].type;
-      if (type && strncmp (type, "cgroup", 6) == 0 && cgroup_ready (ctx, err) < 0)
-        return -1;
-      if (husk_rootfs_mount_entry (ctx, &cfg->mounts[i], err) < 0)
-        return -1;
-    }
-  if (husk_rootfs_setup_dev (ctx, err) < 0)
-    return -1;
-  return cgroup_ready (ctx, err);
+    if (husk_rootfs_mount_entry (ctx, &cfg->mounts[i], err) < 0)
+      return -1;
+  return husk_rootfs_setup_dev (ctx, err);
 }
 
 int

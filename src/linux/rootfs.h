@@ -32,13 +32,9 @@ struct husk_rootfs_opts
   /* Relative bind sources are taken from here, as runc runs in the
    * bundle directory; NULL: from the cwd. */
   const char *bundle;
-  /* Called once, before the first cgroup mount or at the end of
-   * prepare: the init waits there for its cgroup (may be NULL). */
-  int (*before_cgroup) (void *arg, husk_error_t *err);
-  void *arg;
-  /* Set by before_cgroup: leave the v1 cpuset hierarchy out of a cgroup
-   * mount (the container shares a cpuset cgroup; showing it would show
-   * its siblings). May be NULL. */
+  /* Leave the v1 cpuset hierarchy out of a cgroup mount (the container
+   * shares a cpuset cgroup; showing it would show its siblings). May be
+   * NULL. */
   const bool *hide_cpuset;
 };
 

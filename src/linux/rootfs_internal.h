@@ -20,12 +20,11 @@ struct husk_rootfs_ctx
 {
   const struct husk_config *cfg;
   const struct husk_rootfs_opts *opts;
-  int rootfd;        /* O_PATH of the rootfs (after the self bind) */
-  char *root_real;   /* realpath of the rootfs, for naming targets */
-  bool dev_is_bind;  /* /dev is bind-mounted: no default devices */
-  bool cgroup_ready; /* opts->before_cgroup was called */
-  char *mountinfo;   /* /proc/self/mountinfo as read before the rootfs bind
-                        (the cgroup mount reuses it), or NULL */
+  int rootfd;       /* O_PATH of the rootfs (after the self bind) */
+  char *root_real;  /* realpath of the rootfs, for naming targets */
+  bool dev_is_bind; /* /dev is bind-mounted: no default devices */
+  char *mountinfo;  /* /proc/self/mountinfo as read before the rootfs bind
+                       (the cgroup mount reuses it), or NULL */
 };
 
 /* openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) that only sets errno,
