@@ -180,10 +180,25 @@ resolve_paths (struct creation *cr, husk_error_t *err)
 
 /* `run`: <root>/<id> is the state file, empty (so "does not exist" to
  * other commands) until write_state fills it under the lock. */
+/* An empty state file nobody holds locked is what a husk killed while
+ * creating leaves behind: it must not block the id forever. */
+static bool
+remove_stale_state_file (const char *path)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode)
+      || st.st_size != 0)
+    return false;
+  return unlink (path) == 0;
+}
+
 static int
 make_state_file (struct creation *cr, husk_error_t *err)
 {
   int fd = open (cr->dir, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST && remove_stale_state_file (cr->dir))
+    fd = open (cr->dir, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       if (errno == EEXIST)

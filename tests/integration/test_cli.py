@@ -93,6 +93,30 @@ def test_run_keeps_its_state_in_one_file(runtime, make_bundle):
     assert not os.path.exists(path)
 
 
+@husk_only("husk's own state layout")
+def test_run_replaces_a_stale_empty_state_file(runtime, make_bundle):
+    """A husk killed while creating leaves an empty, unlocked state file:
+    it must not block the id. One that another husk holds locked (being
+    created) is left alone."""
+    import fcntl
+    b = make_bundle(["true"])
+    os.makedirs(runtime.root, exist_ok=True)
+    cid = runtime.new_id()
+    path = os.path.join(runtime.root, cid)
+    open(path, "w").close()
+    r = runtime.run("run", "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    assert not os.path.exists(path)
+    busy = runtime.new_id()
+    path = os.path.join(runtime.root, busy)
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        r = runtime.run("run", "--bundle", b.path, busy)
+        assert_failed(r, "already exists")
+        assert os.path.exists(path)
+    os.unlink(path)
+
+
 def _json_lines(path):
     with open(path) as f:
         lines = [l for l in f.read().splitlines() if l.strip()]
