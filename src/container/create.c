@@ -197,8 +197,13 @@ static int
 make_state_file (struct creation *cr, husk_error_t *err)
 {
   int fd = open (cr->dir, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 && errno == EEXIST && remove_stale_state_file (cr->dir))
-    fd = open (cr->dir, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST)
+    {
+      if (remove_stale_state_file (cr->dir))
+        fd = open (cr->dir, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      else
+        errno = EEXIST;
+    }
   if (fd < 0)
     {
       if (errno == EEXIST)
