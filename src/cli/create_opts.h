@@ -2,6 +2,8 @@
 #ifndef HUSK_CLI_CREATE_OPTS_H
 #define HUSK_CLI_CREATE_OPTS_H
 
+#include <limits.h>
+
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "container/lifecycle.h"
@@ -22,6 +24,7 @@ enum
 struct create_flags
 {
   struct husk_create_opts o;
+  char rootfs_real[PATH_MAX]; /* storage for o.rootfs_real */
   bool detach, keep;
 };
 

@@ -18,19 +18,19 @@ seal_needed (struct create_flags *f)
 {
   const char *bundle = f->o.bundle ? f->o.bundle : ".";
   const char *root = f->o.cfg->root_path;
-  char real[PATH_MAX];
   cleanup_free char *rootfs = NULL;
-  struct husk_file_id self;
-  if (husk_self_id (&self) < 0)
+  if (husk_self_id (&f->o.self) < 0)
     return true;
+  f->o.self_known = true;
   if (root[0] == '/')
     rootfs = strdup (root);
   else if (asprintf (&rootfs, "%s/%s", bundle, root) < 0)
     rootfs = NULL;
   /* create reports a bad rootfs; until then, assume the worst. */
-  if (rootfs == NULL || realpath (rootfs, real) == NULL)
+  if (rootfs == NULL || realpath (rootfs, f->rootfs_real) == NULL)
     return true;
-  return husk_seal_needed (f->o.cfg, real, &self);
+  f->o.rootfs_real = f->rootfs_real;
+  return husk_seal_needed (f->o.cfg, f->rootfs_real, &f->o.self);
 }
 
 int

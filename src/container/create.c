@@ -170,7 +170,11 @@ resolve_paths (struct creation *cr, husk_error_t *err)
     rootfs = NULL;
   if (cr->ctx.bundle == NULL || rootfs == NULL)
     return husk_error (err, ENOMEM, "bundle");
-  if (realpath (rootfs, buf) == NULL || stat (buf, &st) < 0)
+  if (o->rootfs_real)
+    strcpy (buf, o->rootfs_real); /* resolved by the seal decision */
+  else if (realpath (rootfs, buf) == NULL)
+    return husk_error (err, errno, "root.path: rootfs `%s`", rootfs);
+  if (stat (buf, &st) < 0)
     return husk_error (err, errno, "root.path: rootfs `%s`", rootfs);
   if (!S_ISDIR (st.st_mode))
     return husk_error (err, 0, "root.path: rootfs `%s` is not a directory", rootfs);
@@ -468,7 +472,9 @@ husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *r
       text = own_text;
     }
   cr.ctx.sealed = husk_is_sealed ();
-  if (!cr.ctx.sealed && husk_self_id (&cr.ctx.self) < 0)
+  if (!cr.ctx.sealed && o->self_known)
+    cr.ctx.self = o->self;
+  else if (!cr.ctx.sealed && husk_self_id (&cr.ctx.self) < 0)
     {
       husk_error (err, errno, "stat /proc/self/exe");
       goto out;

@@ -117,8 +117,8 @@ join_cgroup (struct husk_init_ctx *ctx, husk_error_t *err)
   ssize_t n;
   if (ctx->cg && husk_cgroup_enter (ctx->cg, 0, err) < 0)
     return -1;
-  /* Our pid as the host sees it, for the state hooks get: the host's
-   * /proc is still the one mounted here. */
+  /* Our pid as the host sees it, for the state our hooks and a seccomp
+   * listener get: the host's /proc is still the one mounted here. */
   n = readlink ("/proc/self", self, sizeof self - 1);
   if (n > 0)
     {

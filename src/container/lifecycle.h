@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "container/container.h"
+#include "linux/seal_check.h"
 #include "oci/config.h"
 #include "util/error.h"
 
@@ -28,6 +29,11 @@ struct husk_create_opts
   struct husk_config *cfg;
   const char *config_text;
   size_t config_len;
+  /* Found by the seal decision (cli/create_prep.c), so create does not
+   * look them up again; NULL / false when it did not get that far. */
+  const char *rootfs_real;
+  bool self_known;
+  struct husk_file_id self;
 };
 
 /* `create`: returns once the init is ready and blocked until `start`.
