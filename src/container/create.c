@@ -60,77 +60,6 @@ husk_init_state_json (const struct husk_init_ctx *ctx, const char *status)
   return s;
 }
 
-static pid_t
-raw_clone (unsigned long flags)
-{
-  /* fork()-like clone: the child runs on a copy of our stack. */
-  return (pid_t)syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
-}
-
-/* Joined namespaces and a new time namespace only take effect for
- * children, so an intermediate process joins/unshares them and clones the
- * init with CLONE_PARENT: the init is still our child (so `run` can wait
- * for it) and the intermediate exits at once. */
-__attribute__ ((noreturn)) static void
-intermediate_main (struct husk_init_ctx *ctx, int flags)
-{
-  husk_error_t err = NULL;
-  pid_t pid;
-  if (husk_ns_join (ctx->ns_fds, &err) < 0
-      || (husk_ns_is_new (ctx->cfg, HUSK_NS_TIME) && husk_ns_unshare_time (ctx->cfg, &err) < 0))
-    {
-      husk_sync_send (ctx->sync_fd, HUSK_SYNC_ERROR, 0, err->msg, NULL);
-      _exit (1);
-    }
-  pid = (pid_t)syscall (SYS_clone, (unsigned long)flags | CLONE_PARENT, NULL, NULL, NULL, 0);
-  if (pid < 0)
-    {
-      husk_error (&err, errno, "clone the container init");
-      husk_sync_send (ctx->sync_fd, HUSK_SYNC_ERROR, 0, err->msg, NULL);
-      _exit (1);
-    }
-  if (pid == 0)
-    husk_init_main (ctx);
-  husk_sync_send (ctx->sync_fd, HUSK_SYNC_INIT_PID, pid, NULL, NULL);
-  _exit (0);
-}
-
-static int
-spawn_init (struct creation *cr, husk_error_t *err)
-{
-  struct husk_init_ctx *ctx = &cr->ctx;
-  int flags = husk_ns_clone_flags (ctx->cfg);
-  bool need_intermediate = husk_ns_is_new (ctx->cfg, HUSK_NS_TIME);
-  for (int t = 0; t < HUSK_NS_COUNT; t++)
-    need_intermediate |= ctx->ns_fds[t] >= 0;
-  if (!need_intermediate)
-    {
-      cr->pid = raw_clone ((unsigned long)flags);
-      if (cr->pid < 0)
-        return husk_error (err, errno, "clone the container init");
-      if (cr->pid == 0)
-        husk_init_main (ctx);
-      return 0;
-    }
-  {
-    pid_t mid = raw_clone (0);
-    int status;
-    int32_t pid = 0;
-    if (mid < 0)
-      return husk_error (err, errno, "fork");
-    if (mid == 0)
-      intermediate_main (ctx, flags);
-    if (husk_sync_expect (cr->ctx.parent_sync_fd, HUSK_SYNC_INIT_PID, &pid, err) < 0)
-      {
-        waitpid (mid, &status, 0);
-        return -1;
-      }
-    cr->pid = pid;
-    waitpid (mid, &status, 0);
-  }
-  return 0;
-}
-
 static void
 undo_creation (struct creation *cr)
 {
@@ -479,7 +408,7 @@ husk_container_create (const struct husk_create_opts *o, pid_t *init_pid, int *r
       husk_error (err, errno, "stat /proc/self/exe");
       goto out;
     }
-  if (prepare (&cr, text, len, err) < 0 || spawn_init (&cr, err) < 0)
+  if (prepare (&cr, text, len, err) < 0 || husk_spawn_init (&cr.ctx, &cr.pid, err) < 0)
     goto out;
   close (cr.ctx.sync_fd);
   cr.ctx.sync_fd = -1;

@@ -39,6 +39,12 @@ struct husk_init_ctx
 /* The state JSON hooks get on stdin (malloc'd). */
 char *husk_init_state_json (const struct husk_init_ctx *ctx, const char *status);
 
+/* Clone the init (ctx->parent_sync_fd is our end of the socket). With
+ * nothing for the parent to do before the init execs (`run` without user
+ * namespace or parent-side hooks), we return only once it has exec'd or
+ * exited (see spawn.c); otherwise at once. */
+int husk_spawn_init (struct husk_init_ctx *ctx, pid_t *pid, husk_error_t *err);
+
 /* Never returns: execs the user's process or exits. Errors before READY
  * go to the parent as one SYNC_ERROR message naming the step. */
 __attribute__ ((noreturn)) void husk_init_main (struct husk_init_ctx *ctx);
