@@ -77,7 +77,7 @@ if [ "${TEST_SKIP_ASAN:-0}" != 1 ]; then
     UBSAN_OPTIONS=print_stacktrace=1:log_path=$sanlog/ubsan \
       run_pytest e2e-asan tests/integration/test_cli.py tests/integration/test_lifecycle.py \
         tests/integration/test_bad_input.py tests/integration/test_process.py \
-        tests/integration/test_run_init.py
+        tests/integration/test_run_init.py tests/integration/test_exec.py
     if compgen -G "$sanlog/*" >/dev/null; then
       echo "test.sh: sanitizer reports:"; cat "$sanlog"/*
       failed+=("e2e-asan (sanitizer reports)")

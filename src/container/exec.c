@@ -2,12 +2,11 @@
  * namespaces of the init, then drive the two children (exec_child.c):
  *
  *   husk                      intermediate               process
- *   fork ------------------>  (waits)
- *   cgroup(intermediate)
- *   SETUP_DONE ------------>  rlimits, setns(...), clone(CLONE_PARENT) -> (waits)
- *   <--------------- INIT_PID(pid), exits
- *   SETUP_DONE ------------------------------------------> root, setsid, tty,
- *   <------------------------------ ERROR, or EOF at exec   identity, seccomp, exec
+ *   clone (shared memory) -->  cgroup, rlimits, setns(...),
+ *   (suspended)                clone (shared, CLONE_PARENT) -> root, setsid, tty,
+ *                              (suspended)                     identity, seccomp,
+ *                              INIT_PID(pid), exits  <-------  exec (or ERROR, exit)
+ *   reads INIT_PID, then ERROR or EOF
  *
  * The init's /proc directory is opened once and its start time checked, so
  * a pid reused after the init died cannot send us into someone else's
@@ -33,6 +32,7 @@
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/seccomp.h"
+#include "linux/shared_clone.h"
 #include "linux/terminal.h"
 #include "linux/tty_relay.h"
 #include "util/fs.h"
@@ -219,27 +219,36 @@ wait_exec (struct exec_run *x, husk_error_t *err)
 static int
 spawn (struct exec_run *x, husk_error_t *err)
 {
-  struct husk_exec_ctx *ctx = &x->ctx;
+  struct husk_exec_ctx *ctx = &x->ctx, child;
   int32_t pid = 0;
   int st;
-  x->mid = fork ();
-  if (x->mid < 0)
-    return husk_error (err, errno, "exec: fork");
-  if (x->mid == 0)
-    husk_exec_intermediate (ctx);
-  close (ctx->sync_fd);
-  ctx->sync_fd = -1;
   /* A paused cgroup would freeze the process before its exec: it joins
    * after (only with --ignore-paused). */
-  if (!x->paused && husk_exec_enter_cgroup (x->c->cgroup, ctx->o->cgroups, x->mid, err) < 0)
-    return -1;
-  if (husk_sync_send (ctx->parent_fd, HUSK_SYNC_SETUP_DONE, 0, NULL, err) < 0
-      || husk_sync_expect (ctx->parent_fd, HUSK_SYNC_INIT_PID, &pid, err) < 0)
+  ctx->cgroup = x->c->cgroup;
+  ctx->join_cgroup = !x->paused;
+  child = *ctx;
+  if (ctx->ns_fds[HUSK_NS_TIME] >= 0)
+    {
+      /* Joining a time namespace switches the caller's vDSO clock data,
+       * so the kernel refuses it to a process sharing its memory. */
+      x->mid = fork ();
+      if (x->mid < 0)
+        return husk_error (err, errno, "exec: fork");
+      if (x->mid == 0)
+        husk_exec_intermediate (&child);
+    }
+  /* Returns once the intermediate has exited, and so the process has
+   * exec'd or failed: both have reported on the socket. */
+  else if (husk_clone_shared (husk_exec_intermediate, &child, 0, &x->mid, err) < 0)
+    return husk_error_prefix (err, "exec: start the intermediate process");
+  close (ctx->sync_fd);
+  ctx->sync_fd = -1;
+  if (husk_sync_expect (ctx->parent_fd, HUSK_SYNC_INIT_PID, &pid, err) < 0)
     return -1;
   x->pid = pid;
   waitpid (x->mid, &st, 0);
   x->mid = 0;
-  if (husk_sync_send (ctx->parent_fd, HUSK_SYNC_SETUP_DONE, 0, NULL, err) < 0 || wait_exec (x, err) < 0)
+  if (wait_exec (x, err) < 0)
     return -1;
   if (x->paused && husk_exec_enter_cgroup (x->c->cgroup, ctx->o->cgroups, x->pid, err) < 0)
     return -1;

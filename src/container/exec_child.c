@@ -1,16 +1,20 @@
 /* The two processes of `exec` on the container's side.
  *
- * The intermediate is a plain fork of husk that husk has already moved
- * into the container's cgroup. It sets the rlimits (from the host side,
- * where raising them is still possible), joins the namespaces (user first,
- * mount last) and forks the process itself: joining a pid or time
- * namespace only takes effect for children. CLONE_PARENT makes that
- * process husk's child, so husk can wait for it.
+ * Both share husk's memory until they exec or exit (linux/shared_clone.h):
+ * husk is suspended until the intermediate exits, and the intermediate
+ * until the process execs, so only one of the three runs at a time and
+ * nothing waits for another. (To join a time namespace the intermediate is
+ * a fork-like child instead: the kernel refuses setns to a shared mm.) The intermediate joins the container's
+ * cgroup, sets the rlimits (from the host side, where raising them is
+ * still possible), joins the namespaces (user first, mount last) and
+ * clones the process itself: joining a pid or time namespace only takes
+ * effect for children. CLONE_PARENT makes that process husk's child, so
+ * husk can wait for it.
  *
- * The process then waits for husk's go, takes the init's root directory,
- * starts a session, sets up the terminal, drops to the user's identity
- * and execs. Every error before the exec goes to husk as one message on
- * the CLOEXEC socket: EOF with no message means the exec succeeded. */
+ * The process takes the init's root directory, starts a session, sets up
+ * the terminal, drops to the user's identity and execs. Every error before
+ * the exec goes to husk as one message on the CLOEXEC socket: EOF with no
+ * message means the exec succeeded. */
 #include "container/exec_internal.h"
 
 #include <errno.h>
@@ -36,6 +40,7 @@
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/seccomp.h"
+#include "linux/shared_clone.h"
 #include "linux/terminal.h"
 #include "util/fs.h"
 
@@ -241,14 +246,13 @@ prepare (struct husk_exec_ctx *ctx, char **exe, husk_error_t *err)
   return 0;
 }
 
-__attribute__ ((noreturn)) static void
-process_main (struct husk_exec_ctx *ctx)
+__attribute__ ((noreturn)) static int
+process_main (void *arg)
 {
+  struct husk_exec_ctx *ctx = arg;
   husk_error_t err = NULL;
   cleanup_free char *exe = NULL;
   int keep = 3 + ctx->o->preserve_fds;
-  if (husk_sync_expect (ctx->sync_fd, HUSK_SYNC_SETUP_DONE, NULL, &err) < 0)
-    _exit (1);
   reset_signals ();
   if (move_above (&ctx->sync_fd, keep, &err) < 0 || move_above (&ctx->console_fd, keep, &err) < 0
       || prepare (ctx, &exe, &err) < 0)
@@ -265,30 +269,30 @@ process_main (struct husk_exec_ctx *ctx)
   fail (ctx, &err);
 }
 
-void
-husk_exec_intermediate (struct husk_exec_ctx *ctx)
+int
+husk_exec_intermediate (void *arg)
 {
+  struct husk_exec_ctx *ctx = arg, process;
   husk_error_t err = NULL;
   pid_t pid;
   close (ctx->parent_fd);
   close (ctx->lock_fd);
   if (ctx->console_peer >= 0)
     close (ctx->console_peer);
-  /* Wait until husk has put us in the cgroup: the process inherits it. */
-  if (husk_sync_expect (ctx->sync_fd, HUSK_SYNC_SETUP_DONE, NULL, &err) < 0)
-    _exit (1);
+  /* Before the namespaces, from the host side: the process inherits it. */
+  if (ctx->join_cgroup && husk_exec_enter_cgroup (ctx->cgroup, ctx->o->cgroups, getpid (), &err) < 0)
+    fail (ctx, &err);
   if (husk_set_rlimits (ctx->p, &err) < 0 || husk_set_oom_score_adj (ctx->p, &err) < 0
       || husk_ns_join (ctx->ns_fds, &err) < 0)
     fail (ctx, &err);
   husk_ns_close (ctx->ns_fds);
-  pid = (pid_t)syscall (SYS_clone, (unsigned long)CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
-  if (pid < 0)
+  /* Its own copy: it moves fds around that we still use after it. */
+  process = *ctx;
+  if (husk_clone_shared (process_main, &process, CLONE_PARENT, &pid, &err) < 0)
     {
-      husk_error (&err, errno, "exec: fork into the container");
+      husk_error_prefix (&err, "exec: start the process in the container");
       fail (ctx, &err);
     }
-  if (pid == 0)
-    process_main (ctx);
   husk_sync_send (ctx->sync_fd, HUSK_SYNC_INIT_PID, pid, NULL, NULL);
   _exit (0);
 }

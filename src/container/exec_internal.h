@@ -11,7 +11,7 @@
 
 struct husk_seccomp;
 
-/* Built by husk before fork; the children see it in their copy of memory. */
+/* Built by husk before the clone; each child works on its own copy. */
 struct husk_exec_ctx
 {
   const struct husk_exec_opts *o;
@@ -27,11 +27,15 @@ struct husk_exec_ctx
   bool in_userns;            /* the container has its own user namespace */
   struct husk_seccomp *seccomp;
   char *state_json;
-  bool *preserved; /* [i]: fd 3+i was open when exec started */
+  bool *preserved;         /* [i]: fd 3+i was open when exec started */
+  json_object *cgroup;     /* the container's (state), or NULL */
+  bool join_cgroup;        /* the intermediate joins it (not when paused) */
 };
 
-/* Runs in a child of husk: joins the namespaces, forks the process that
- * execs (a child of husk through CLONE_PARENT), reports its pid, exits. */
-__attribute__ ((noreturn)) void husk_exec_intermediate (struct husk_exec_ctx *ctx);
+/* Runs in a child of husk that shares husk's memory (linux/shared_clone.h;
+ * arg is its own copy of the ctx): joins the cgroup and the namespaces,
+ * clones the process that execs (a child of husk through CLONE_PARENT),
+ * reports its pid, exits. */
+__attribute__ ((noreturn)) int husk_exec_intermediate (void *arg);
 
 #endif

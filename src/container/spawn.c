@@ -6,24 +6,14 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "container/sync.h"
 #include "linux/namespaces.h"
+#include "linux/shared_clone.h"
 #include "util/log.h"
-
-#ifdef __SANITIZE_ADDRESS__
-#include <sanitizer/common_interface_defs.h>
-#include <sanitizer/lsan_interface.h>
-#endif
-
-/* The init's stack when it shares our memory. Reserved, not committed:
- * only the pages it touches cost anything. */
-#define INIT_STACK_SIZE (8u << 20)
-#define INIT_STACK_GUARD (64u << 10)
 
 static pid_t
 raw_clone (unsigned long flags)
@@ -92,76 +82,23 @@ parent_idle_until_exec (const struct husk_init_ctx *ctx)
          && cfg->hooks[HUSK_HOOK_CREATE_RUNTIME].n == 0;
 }
 
-/* What the init gets when it shares our memory: its own copy of ctx, and
- * for ASan our stack's bounds, to switch back to when we resume. */
-struct shared_start
-{
-  struct husk_init_ctx ctx;
-  const void *parent_stack;
-  size_t parent_stack_size;
-};
-
 static int
 shared_init_main (void *arg)
 {
-  struct shared_start *s = arg;
-#ifdef __SANITIZE_ADDRESS__
-  /* ASan keeps one idea of "the current stack" for our (shared) thread. */
-  __sanitizer_finish_switch_fiber (NULL, &s->parent_stack, &s->parent_stack_size);
-  /* What we allocate stays behind in the parent's heap, unreferenced
-   * once we exec: not a leak of the parent's. */
-  __lsan_disable ();
-#endif
-  husk_init_main (&s->ctx);
+  husk_init_main (arg);
 }
 
-/* CLONE_VM | CLONE_VFORK, as posix_spawn does: the init runs in our
- * memory, on a stack of its own, and we are suspended by the kernel until
- * its execve has replaced that memory or it has exited. A fork-like clone
- * copies our page tables and then takes a copy-on-write fault for every
- * page either side writes; on this project's VMs that was ~1.5 ms of a
- * ~10 ms `run`.
- *
- * It is safe because the two never run at once: whatever the init leaves
- * in our heap (its allocations, cfg->process->env) is consistent when we
- * resume, and it gets its own copy of ctx. The init's user memory is
- * charged to our cgroup until it execs (the mm's owner is us), not to the
- * container's. If the init were killed by a signal in the middle of malloc
- * our heap could be left inconsistent; nothing in the container exists to
- * signal it before it execs. */
+/* See linux/shared_clone.h; safe here because we have nothing to do until
+ * the init execs. If the init were killed by a signal in the middle of
+ * malloc our heap could be left inconsistent; no process of the container
+ * exists yet that could send it one. */
 static int
 shared_vm_clone (struct husk_init_ctx *ctx, int flags, pid_t *pid, husk_error_t *err)
 {
-  struct shared_start start = { .ctx = *ctx };
-  size_t len = INIT_STACK_SIZE + INIT_STACK_GUARD;
-  char *stack = mmap (NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED)
-    return husk_error (err, errno, "map the init's stack");
-  if (mprotect (stack + INIT_STACK_GUARD, INIT_STACK_SIZE, PROT_READ | PROT_WRITE) < 0)
-    {
-      husk_error (err, errno, "map the init's stack");
-      munmap (stack, len);
-      return -1;
-    }
-#ifdef __SANITIZE_ADDRESS__
-  void *fake = NULL;
-  __sanitizer_start_switch_fiber (&fake, stack + INIT_STACK_GUARD, INIT_STACK_SIZE);
-#endif
-  *pid = clone (shared_init_main, stack + len, flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
-#ifdef __SANITIZE_ADDRESS__
-  if (*pid < 0) /* no init ran: switch as it would have */
-    __sanitizer_finish_switch_fiber (NULL, &start.parent_stack, &start.parent_stack_size);
-  __sanitizer_start_switch_fiber (NULL, start.parent_stack, start.parent_stack_size);
-  __sanitizer_finish_switch_fiber (fake, NULL, NULL);
-  if (*pid >= 0)
-    __lsan_enable ();
-#endif
-  if (*pid < 0)
-    husk_error (err, errno, "clone the container init");
-  /* Back here only once the init has exec'd or exited: no one uses the
-   * stack any more. */
-  munmap (stack, len);
-  return *pid < 0 ? -1 : 0;
+  struct husk_init_ctx copy = *ctx;
+  if (husk_clone_shared (shared_init_main, &copy, (unsigned long)flags, pid, err) < 0)
+    return husk_error_prefix (err, "the container init");
+  return 0;
 }
 
 int

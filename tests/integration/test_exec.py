@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from helpers import IS_HUSK
+
 DEVNULL = subprocess.DEVNULL
 NS_TYPES = ("user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time")
 
@@ -367,6 +369,41 @@ def test_errors_before_exec_come_back(runtime, make_bundle):
     assert "/does/not/exist" in r.stderr
     # A failed exec leaves the container running.
     assert json.loads(runtime.run("state", cid).stdout)["status"] == "running"
+
+
+def container_procs(runtime, cid):
+    """Pids in the container's pid namespace, as the host sees them."""
+    ipid = init_pid(runtime, cid)
+    ns = os.readlink(f"/proc/{ipid}/ns/pid")
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.readlink(f"/proc/{d}/ns/pid") == ns:
+                    out.append(int(d))
+            except OSError:
+                pass
+    return sorted(out)
+
+
+def test_errors_in_the_intermediate_leave_nothing(runtime, make_bundle, tmp_path):
+    """The steps between husk and the process (rlimits, cgroup) fail as one
+    message, and no process is left in the container or in husk's place."""
+    cid, _ = start(runtime, make_bundle)
+    before = container_procs(runtime, cid)
+    process = {"args": ["true"], "cwd": "/", "user": {"uid": 0, "gid": 0},
+               "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 1 << 30}]}
+    pj = tmp_path / "process.json"
+    pj.write_text(json.dumps(process))
+    r = runtime.run("exec", "--process", str(pj), cid)
+    assert r.returncode == 255, r.stderr
+    assert "RLIMIT_NOFILE" in r.stderr or (not IS_HUSK and "rlimit" in r.stderr), r.stderr  # runc: "type 7"
+    r = runtime.run("exec", "--cgroup", "missing-sub", cid, "true")
+    assert r.returncode != 0 and "missing-sub" in r.stderr, r.stderr
+    assert container_procs(runtime, cid) == before
+    assert json.loads(runtime.run("state", cid).stdout)["status"] == "running"
+    # And the next exec works.
+    assert runtime.run("exec", cid, "true").returncode == 0
 
 
 def test_exec_needs_a_command(runtime, make_bundle):
