@@ -330,7 +330,10 @@ prepare (struct creation *cr, const char *text, size_t len, husk_error_t *err)
   if (ctx->cfg == NULL && husk_config_parse (text, len, "config.json", true, &ctx->cfg, err) < 0)
     return -1;
   ctx->new_userns = husk_ns_is_new (ctx->cfg, HUSK_NS_USER);
-  if (getenv ("LISTEN_FDS"))
+  /* systemd's protocol, as runc (go-systemd): the fds are for us only if
+   * LISTEN_PID names us; otherwise the variables were meant for an
+   * ancestor and leaked through the environment. */
+  if (getenv ("LISTEN_FDS") && getenv ("LISTEN_PID") && atoi (getenv ("LISTEN_PID")) == getpid ())
     ctx->listen_fds = atoi (getenv ("LISTEN_FDS"));
   if (ctx->cfg->process->terminal && o->console_socket == NULL)
     return husk_error (err, 0, "process.terminal is true but no --console-socket was given");

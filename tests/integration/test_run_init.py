@@ -8,6 +8,7 @@ hooks, exit codes, errors after the last checks, detached containers,
 several at once, and nothing left behind."""
 import concurrent.futures
 import os
+import subprocess
 
 import pytest
 
@@ -118,16 +119,23 @@ def test_run_detached_then_kill(runtime, make_bundle):
     assert_nothing_left(runtime, cid, b)
 
 
-def test_run_listen_fds_env(runtime, make_bundle):
-    """The init rewrites process.env (LISTEN_FDS) in memory it may share
-    with the parent; the parent must go on unharmed."""
+def test_listen_fds_for_another_pid_are_not_passed(runtime, make_bundle, tmp_path):
+    """LISTEN_FDS counts only when LISTEN_PID names the runtime (systemd's
+    protocol; runc checks it too): otherwise fd 3 is not the container's."""
     b = make_bundle()
-    sh(b, 'echo "$LISTEN_FDS"; exit 3')
-    cid = runtime.new_id("runlisten")
-    env = dict(os.environ, LISTEN_FDS="0")
-    r = runtime.run("run", "--bundle", b.path, cid, env=env)
-    assert r.returncode == 3, r.stderr
-    assert_nothing_left(runtime, cid, b)
+    sh(b, 'echo "fds=${LISTEN_FDS:-none}"; [ -e /proc/self/fd/3 ] && echo fd3-open || echo fd3-closed')
+    f = tmp_path / "sock"
+    f.write_text("listen-fd\n")
+    fd = os.open(f, os.O_RDONLY)
+    try:
+        cmd = runtime.cmd("run", "--bundle", b.path, runtime.new_id("runlisten"))
+        r = subprocess.run(["/bin/sh", "-c", 'LISTEN_PID=1 LISTEN_FDS=1 exec "$@"', "sh", *cmd],
+                           capture_output=True, text=True, preexec_fn=lambda: os.dup2(fd, 3),
+                           close_fds=False, stdin=subprocess.DEVNULL, timeout=60)
+    finally:
+        os.close(fd)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["fds=none", "fd3-closed"], r.stdout
 
 
 def test_run_several_at_once(runtime, make_bundle):
