@@ -40,6 +40,7 @@ struct husk_container
   json_object *annotations;
   json_object *cgroup; /* serialized struct husk_cgroup, may be NULL */
   bool in_userns;
+  bool no_new_keyring; /* created with --no-new-keyring: exec keeps ours too */
 };
 
 /* Valid ids: non-empty, no '/', not "." or "..", only [A-Za-z0-9_+.-]. */

@@ -234,6 +234,9 @@ write_state (struct creation *cr, const char *config_text, size_t config_len, hu
   json_object_object_add (o, "created", json_object_new_string (created ? created : ""));
   json_object_object_add (o, "owner", json_object_new_string (""));
   json_object_object_add (o, "inUserns", json_object_new_boolean (ctx->new_userns));
+  /* exec keeps the caller's keyring too (runc stores it in its config). */
+  if (ctx->opts->no_new_keyring)
+    json_object_object_add (o, "noNewKeyring", json_object_new_boolean (true));
   json_object_object_add (o, "hookKinds", json_object_new_int (hook_kinds (ctx->cfg)));
   if (ctx->cfg->annotations)
     json_object_object_add (o, "annotations", json_object_get (ctx->cfg->annotations));

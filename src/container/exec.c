@@ -165,6 +165,7 @@ prepare (struct exec_run *x, husk_error_t *err)
     return -1;
   ctx->lock_fd = x->c->lock_fd;
   ctx->in_userns = x->c->in_userns;
+  ctx->no_new_keyring = x->c->no_new_keyring;
   if (husk_container_config (x->c, &x->cfg, err) < 0
       || husk_exec_build_process (ctx->o, x->cfg, &ctx->p, &x->process_json, err) < 0
       || check_terminal (x, err) < 0)

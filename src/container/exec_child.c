@@ -207,6 +207,8 @@ static int
 join_session_keyring (struct husk_exec_ctx *ctx, husk_error_t *err)
 {
   char name[300];
+  if (ctx->no_new_keyring)
+    return 0;
   snprintf (name, sizeof name, "_ses.%s", ctx->o->id);
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0 && errno != EPERM
       && errno != ENOSYS && errno != EACCES && errno != EDQUOT)

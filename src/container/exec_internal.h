@@ -25,6 +25,7 @@ struct husk_exec_ctx
   int console_peer;          /* husk's end of an internal console pair, or -1 */
   struct winsize ws;         /* initial terminal size (0x0: leave it) */
   bool in_userns;            /* the container has its own user namespace */
+  bool no_new_keyring;       /* the container was created with --no-new-keyring */
   struct husk_seccomp *seccomp;
   char *state_json;
   bool *preserved;         /* [i]: fd 3+i was open when exec started */

@@ -113,6 +113,8 @@ fill_from_state (struct husk_container *c, husk_error_t *err)
     c->created = json_object_get_string (v);
   if (json_object_object_get_ex (c->state, "inUserns", &v))
     c->in_userns = json_object_get_boolean (v);
+  if (json_object_object_get_ex (c->state, "noNewKeyring", &v))
+    c->no_new_keyring = json_object_get_boolean (v);
   json_object_object_get_ex (c->state, "annotations", &c->annotations);
   json_object_object_get_ex (c->state, "cgroup", &c->cgroup);
   if (c->bundle == NULL || c->pid <= 0)

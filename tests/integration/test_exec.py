@@ -551,3 +551,24 @@ def test_boolean_flags_take_true_and_false_as_runc(runtime, make_bundle, tmp_pat
     r = quiet(runtime, "exec", "--detach=true", "--pid-file", str(pf), cid, "sleep", "300")
     assert r.returncode == 0, r.stderr
     kill_wait(int(pf.read_text()))
+
+
+def _session_keyrings(name):
+    with open("/proc/keys") as f:
+        return [line for line in f if f" keyring   {name}:" in line]
+
+
+@pytest.mark.parametrize("no_new_keyring", [False, True], ids=["new-keyring", "no-new-keyring"])
+def test_exec_keeps_the_keyring_choice_of_create(runtime, make_bundle, no_new_keyring):
+    """runc stores --no-new-keyring with the container: exec then does not
+    make the `_ses.<id>` session keyring either."""
+    b = make_bundle(["sleep", "300"])
+    cid = runtime.new_id("keyring")
+    flags = ("--no-new-keyring",) if no_new_keyring else ()
+    r = quiet(runtime, "run", "-d", *flags, "--bundle", b.path, cid)
+    assert r.returncode == 0, r.stderr
+    epid = exec_detached(runtime, cid, "sleep", "300")
+    try:
+        assert bool(_session_keyrings(f"_ses.{cid}")) == (not no_new_keyring)
+    finally:
+        kill_wait(epid)
