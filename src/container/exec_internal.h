@@ -28,9 +28,9 @@ struct husk_exec_ctx
   bool no_new_keyring;       /* the container was created with --no-new-keyring */
   struct husk_seccomp *seccomp;
   char *state_json;
-  bool *preserved;         /* [i]: fd 3+i was open when exec started */
-  json_object *cgroup;     /* the container's (state), or NULL */
-  bool join_cgroup;        /* the intermediate joins it (not when paused) */
+  bool *preserved;     /* [i]: fd 3+i was open when exec started */
+  json_object *cgroup; /* the container's (state), or NULL */
+  bool join_cgroup;    /* the intermediate joins it (not when paused) */
 };
 
 /* Runs in a child of husk that shares husk's memory (linux/shared_clone.h;
