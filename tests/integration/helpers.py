@@ -215,3 +215,25 @@ def run_detached(rt, bundle, cid):
                            stdout=subprocess.DEVNULL, stderr=errf, timeout=60)
         errf.seek(0)
         assert r.returncode == 0, errf.read()
+
+
+def marker_order(outdir):
+    """The words hooks and containers appended to <outdir>/order, in order."""
+    try:
+        with open(os.path.join(outdir, "order")) as f:
+            return f.read().split()
+    except FileNotFoundError:
+        return []
+
+
+def run_socket_activated(cmd, listen_pid, path):
+    """Run cmd as systemd would hand it one socket: fd 3 open on path,
+    LISTEN_FDS=1 and LISTEN_PID=listen_pid ("$$": the runtime itself, as
+    the exec'ing shell's pid is the one the runtime keeps)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return subprocess.run(["/bin/sh", "-c", f'LISTEN_PID={listen_pid} LISTEN_FDS=1 exec "$@"', "sh", *cmd],
+                              capture_output=True, text=True, preexec_fn=lambda: os.dup2(fd, 3),
+                              close_fds=False, stdin=subprocess.DEVNULL, timeout=60)
+    finally:
+        os.close(fd)

@@ -9,6 +9,7 @@ import pytest
 
 from helpers import (IS_RUNC, add_bind, assert_failed, assert_nothing_left, husk_only, sh, state, status,
                      wait_for)
+from helpers import marker_order as order
 
 HOST_KINDS = ["prestart", "createRuntime", "createContainer", "poststart", "poststop"]
 ALL_KINDS = HOST_KINDS + ["startContainer"]
@@ -41,14 +42,6 @@ def hooked_bundle(make_bundle, outdir, fail=None, args=None):
     b.config["annotations"] = {"hook.test": "yes"}
     b.save()
     return b
-
-
-def order(outdir):
-    try:
-        with open(os.path.join(outdir, "order")) as f:
-            return f.read().split()
-    except FileNotFoundError:
-        return []
 
 
 def hook_state(outdir, kind):

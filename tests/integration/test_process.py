@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from helpers import husk_only, sh
+from helpers import husk_only, run_socket_activated, sh
 
 
 def run_sh(runtime, b, script, **kw):
@@ -230,16 +230,8 @@ def test_listen_fds(runtime, make_bundle, tmp_path):
     sh(b, 'echo "fds=$LISTEN_FDS pid=$LISTEN_PID"; cat <&3')
     f = tmp_path / "sock"
     f.write_text("listen-fd\n")
-    fd = os.open(f, os.O_RDONLY)
-    try:
-        cmd = runtime.cmd("run", "--bundle", b.path, runtime.new_id())
-        # LISTEN_PID must be the runtime's own pid: set it in the exec'ing shell.
-        script = 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"'
-        r = subprocess.run(["/bin/sh", "-c", script, "sh", *cmd], capture_output=True, text=True,
-                           pass_fds=(3,) if fd == 3 else (), preexec_fn=lambda: os.dup2(fd, 3),
-                           close_fds=False, stdin=subprocess.DEVNULL, timeout=60)
-    finally:
-        os.close(fd)
+    # LISTEN_PID must be the runtime's own pid: "$$" of the exec'ing shell.
+    r = run_socket_activated(runtime.cmd("run", "--bundle", b.path, runtime.new_id()), "$$", f)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["fds=1 pid=1", "listen-fd"]
 

@@ -8,12 +8,12 @@ hooks, exit codes, errors after the last checks, detached containers,
 several at once, and nothing left behind."""
 import concurrent.futures
 import os
-import subprocess
 
 import pytest
 
-from helpers import (IS_HUSK, IS_RUNC, add_bind, assert_failed, assert_nothing_left, husk_only, pid_alive, sh, state,
-                     wait_for)
+from helpers import (IS_HUSK, IS_RUNC, add_bind, assert_failed, assert_nothing_left, husk_only, pid_alive,
+                     run_socket_activated, sh, state, wait_for)
+from helpers import marker_order as order
 
 
 def record_hook(outdir, kind):
@@ -22,14 +22,6 @@ def record_hook(outdir, kind):
 
 def in_container_hook(kind):
     return {"path": "/bin/sh", "args": ["sh", "-c", f"echo {kind} >> /out/order"]}
-
-
-def order(outdir):
-    try:
-        with open(os.path.join(outdir, "order")) as f:
-            return f.read().split()
-    except FileNotFoundError:
-        return []
 
 
 @pytest.mark.parametrize("parent_hooks", [False, True], ids=["init-hooks-only", "with-prestart"])
@@ -126,14 +118,7 @@ def test_listen_fds_for_another_pid_are_not_passed(runtime, make_bundle, tmp_pat
     sh(b, 'echo "fds=${LISTEN_FDS:-none}"; [ -e /proc/self/fd/3 ] && echo fd3-open || echo fd3-closed')
     f = tmp_path / "sock"
     f.write_text("listen-fd\n")
-    fd = os.open(f, os.O_RDONLY)
-    try:
-        cmd = runtime.cmd("run", "--bundle", b.path, runtime.new_id("runlisten"))
-        r = subprocess.run(["/bin/sh", "-c", 'LISTEN_PID=1 LISTEN_FDS=1 exec "$@"', "sh", *cmd],
-                           capture_output=True, text=True, preexec_fn=lambda: os.dup2(fd, 3),
-                           close_fds=False, stdin=subprocess.DEVNULL, timeout=60)
-    finally:
-        os.close(fd)
+    r = run_socket_activated(runtime.cmd("run", "--bundle", b.path, runtime.new_id("runlisten")), 1, f)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["fds=none", "fd3-closed"], r.stdout
 
