@@ -3,13 +3,17 @@
  * Both share husk's memory until they exec or exit (linux/shared_clone.h):
  * husk is suspended until the intermediate exits, and the intermediate
  * until the process execs, so only one of the three runs at a time and
- * nothing waits for another. (To join a time namespace the intermediate is
- * a fork-like child instead: the kernel refuses setns to a shared mm.) The intermediate joins the container's
- * cgroup, sets the rlimits (from the host side, where raising them is
- * still possible), joins the namespaces (user first, mount last) and
- * clones the process itself: joining a pid or time namespace only takes
- * effect for children. CLONE_PARENT makes that process husk's child, so
- * husk can wait for it.
+ * nothing waits for another. (To join a time namespace the intermediate
+ * is a fork-like child instead: the kernel refuses that setns to a shared
+ * mm.) The intermediate joins the container's cgroup, sets the rlimits
+ * (from the host side, where raising them is still possible), joins the
+ * namespaces (user first, mount last) and clones the process itself:
+ * joining a pid or time namespace only takes effect for children.
+ * CLONE_PARENT makes that process husk's child, so husk can wait for it.
+ *
+ * A failing process reports before the intermediate does (it exits
+ * first), so husk may read its ERROR where it expects the pid: the message
+ * is the same either way.
  *
  * The process takes the init's root directory, starts a session, sets up
  * the terminal, drops to the user's identity and execs. Every error before
