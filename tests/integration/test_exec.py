@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from helpers import IS_HUSK
+from helpers import IS_HUSK, wait_for
 
 DEVNULL = subprocess.DEVNULL
 NS_TYPES = ("user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time")
@@ -276,7 +276,10 @@ def test_signals_are_forwarded(runtime, make_bundle, tmp_path):
                          stdin=DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert p.stdout.readline() == "ready\n"
-        assert pf.exists()  # the foreground writes --pid-file too
+        # The foreground writes --pid-file too: as runc, once the process
+        # has exec'd, so it may land just after the process's first output.
+        wait_for(pf.exists, timeout=5, what="the --pid-file of a foreground exec")
+        assert int(pf.read_text()) > 0
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=20)
         assert "got-term" in out
