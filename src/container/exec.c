@@ -245,7 +245,16 @@ spawn (struct exec_run *x, husk_error_t *err)
   close (ctx->sync_fd);
   ctx->sync_fd = -1;
   if (husk_sync_expect (ctx->parent_fd, HUSK_SYNC_INIT_PID, &pid, err) < 0)
-    return -1;
+    {
+      /* A failing process reports before the intermediate sends its pid
+       * (it exits first): read on for the pid, so that we reap it and no
+       * zombie goes to our subreaper (a shim) after we exit. */
+      husk_error_t later = NULL;
+      if (husk_sync_expect (ctx->parent_fd, HUSK_SYNC_INIT_PID, &pid, &later) == 0)
+        x->pid = pid;
+      husk_error_free (&later);
+      return -1;
+    }
   x->pid = pid;
   waitpid (x->mid, &st, 0);
   x->mid = 0;

@@ -12,8 +12,8 @@
  * CLONE_PARENT makes that process husk's child, so husk can wait for it.
  *
  * A failing process reports before the intermediate does (it exits
- * first), so husk may read its ERROR where it expects the pid: the message
- * is the same either way.
+ * first), so husk may read its ERROR where it expects the pid; husk then
+ * reads on for the pid, to reap the process.
  *
  * The process takes the init's root directory, starts a session, sets up
  * the terminal, drops to the user's identity and execs. Every error before

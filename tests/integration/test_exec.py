@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -407,6 +408,34 @@ def test_errors_in_the_intermediate_leave_nothing(runtime, make_bundle, tmp_path
     assert json.loads(runtime.run("state", cid).stdout)["status"] == "running"
     # And the next exec works.
     assert runtime.run("exec", cid, "true").returncode == 0
+
+
+SUBREAPER = r"""
+import ctypes, os, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER, as a shim is
+r = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+orphans = []
+while True:
+    try:
+        pid, _ = os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        break
+    if pid == 0:
+        break
+    orphans.append(pid)
+print(r.returncode, len(orphans))
+"""
+
+
+def test_failed_exec_leaves_no_orphan_to_a_subreaper(runtime, make_bundle):
+    """A shim is a subreaper: a process husk did not reap would reach it as
+    an unknown exit once husk is gone."""
+    cid, _ = start(runtime, make_bundle)
+    for args in (("no-such-binary-here",), ("--cwd", "/does/not/exist", "true")):
+        r = subprocess.run([sys.executable, "-c", SUBREAPER, *runtime.cmd("exec", *args[:-1], cid, args[-1])],
+                           capture_output=True, text=True, timeout=60)
+        code, orphans = r.stdout.split()
+        assert code == "255" and orphans == "0", (args, r.stdout, r.stderr)
 
 
 def test_exec_needs_a_command(runtime, make_bundle):
